@@ -1,0 +1,35 @@
+package data_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/vigil-ml/vigil/data"
+)
+
+func ExampleOpen() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "messages.csv")
+	os.WriteFile(path, []byte("id,body\n1,see you at the harbour\n2,\n3,bring the dolls\n"), 0o644)
+
+	r, err := data.Open(path, data.Options{TextField: "body"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer r.Close()
+	for r.Next() {
+		id, _ := r.Field("id")
+		fmt.Printf("line %d id %s: %s\n", r.Pos().Line, id, r.Text())
+	}
+	if err := r.Err(); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Printf("%d records, %d skipped\n", r.Stats().Records, r.Stats().Skipped)
+	// Output:
+	// line 2 id 1: see you at the harbour
+	// line 4 id 3: bring the dolls
+	// 2 records, 1 skipped
+}
