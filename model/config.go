@@ -1,0 +1,147 @@
+// Package model holds Vigil's BERT-style encoder: its configuration, parameters named as Hugging Face
+// names them, the masked-language-model and classification heads, and loading and saving of model
+// directories (config.json + model.safetensors).
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/vigil-ml/vigil/configs"
+	"github.com/vigil-ml/vigil/internal/atomicfile"
+	"gopkg.in/yaml.v3"
+)
+
+// Config describes an encoder with the fields of Hugging Face's BertConfig, so config.json is read by
+// other runtimes unchanged.
+type Config struct {
+	Architectures             []string `json:"architectures,omitempty" yaml:"architectures,omitempty"`
+	ModelType                 string   `json:"model_type" yaml:"model_type"`
+	VocabSize                 int      `json:"vocab_size" yaml:"vocab_size"`
+	HiddenSize                int      `json:"hidden_size" yaml:"hidden_size"`
+	NumHiddenLayers           int      `json:"num_hidden_layers" yaml:"num_hidden_layers"`
+	NumAttentionHeads         int      `json:"num_attention_heads" yaml:"num_attention_heads"`
+	IntermediateSize          int      `json:"intermediate_size" yaml:"intermediate_size"`
+	MaxPositionEmbeddings     int      `json:"max_position_embeddings" yaml:"max_position_embeddings"`
+	TypeVocabSize             int      `json:"type_vocab_size" yaml:"type_vocab_size"`
+	LayerNormEps              float64  `json:"layer_norm_eps" yaml:"layer_norm_eps"`
+	HiddenDropoutProb         float64  `json:"hidden_dropout_prob" yaml:"hidden_dropout_prob"`
+	AttentionProbsDropoutProb float64  `json:"attention_probs_dropout_prob" yaml:"attention_probs_dropout_prob"`
+	HiddenAct                 string   `json:"hidden_act" yaml:"hidden_act"`
+	InitializerRange          float64  `json:"initializer_range" yaml:"initializer_range"`
+	PadTokenID                int      `json:"pad_token_id" yaml:"pad_token_id"`
+	PositionEmbeddingType     string   `json:"position_embedding_type" yaml:"position_embedding_type"`
+}
+
+// Preset returns a built-in model size from configs/model: "tiny" (2 layers, 128 hidden, 2 heads;
+// tests and the demo), "small" (4 layers, 256 hidden, 4 heads, 1024 FFN; the reference benchmark
+// model) or "mini" (6 layers, 384 hidden, 6 heads, 1536 FFN). The vocabulary size comes from the
+// tokenizer.
+func Preset(name string, vocabSize int) (Config, error) {
+	b, err := configs.Model(name)
+	if err != nil {
+		return Config{}, err
+	}
+	c := Config{ModelType: "bert", PositionEmbeddingType: "absolute"}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("model preset %s: %w", name, err)
+	}
+	c.VocabSize = vocabSize
+	return c, c.Validate()
+}
+
+// Validate reports the first setting that makes the shape impossible or unsupported.
+func (c Config) Validate() error {
+	var errs []error
+	positive := []struct {
+		name string
+		v    int
+	}{
+		{"vocab_size", c.VocabSize}, {"hidden_size", c.HiddenSize}, {"num_hidden_layers", c.NumHiddenLayers},
+		{"num_attention_heads", c.NumAttentionHeads}, {"intermediate_size", c.IntermediateSize},
+		{"max_position_embeddings", c.MaxPositionEmbeddings}, {"type_vocab_size", c.TypeVocabSize},
+	}
+	for _, p := range positive {
+		if p.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %d", p.name, p.v))
+		}
+	}
+	if c.NumAttentionHeads > 0 && c.HiddenSize%c.NumAttentionHeads != 0 {
+		errs = append(errs, fmt.Errorf("hidden_size %d is not divisible by num_attention_heads %d", c.HiddenSize, c.NumAttentionHeads))
+	}
+	if c.HiddenAct != "gelu" {
+		errs = append(errs, fmt.Errorf("hidden_act %q is not supported (want gelu)", c.HiddenAct))
+	}
+	if c.PositionEmbeddingType != "" && c.PositionEmbeddingType != "absolute" {
+		errs = append(errs, fmt.Errorf("position_embedding_type %q is not supported (want absolute)", c.PositionEmbeddingType))
+	}
+	if c.LayerNormEps <= 0 {
+		errs = append(errs, fmt.Errorf("layer_norm_eps must be positive, got %g", c.LayerNormEps))
+	}
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{{"hidden_dropout_prob", c.HiddenDropoutProb}, {"attention_probs_dropout_prob", c.AttentionProbsDropoutProb}} {
+		if p.v < 0 || p.v >= 1 {
+			errs = append(errs, fmt.Errorf("%s must be in [0, 1), got %g", p.name, p.v))
+		}
+	}
+	if c.PadTokenID < 0 || (c.VocabSize > 0 && c.PadTokenID >= c.VocabSize) {
+		errs = append(errs, fmt.Errorf("pad_token_id %d outside the vocabulary", c.PadTokenID))
+	}
+	return errors.Join(errs...)
+}
+
+// HeadDim is the width of one attention head.
+func (c Config) HeadDim() int { return c.HiddenSize / c.NumAttentionHeads }
+
+// ReadConfig loads and validates a config.json. Fields Vigil does not use are ignored, as Hugging Face
+// configs carry many; a missing or impossible shape is an error naming the file.
+func ReadConfig(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("model config: %w", err)
+	}
+	c := Config{HiddenAct: "gelu", LayerNormEps: 1e-12, TypeVocabSize: 2, InitializerRange: 0.02, ModelType: "bert"}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Config{}, fmt.Errorf("model config %s: %w", path, err)
+	}
+	if c.ModelType != "bert" {
+		return Config{}, fmt.Errorf("model config %s: model_type %q is not supported (want bert)", path, c.ModelType)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("model config %s: %w", path, flatten(err))
+	}
+	return c, nil
+}
+
+// WriteConfig writes c as an indented config.json, atomically.
+func WriteConfig(path string, c Config) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(c); err != nil {
+		return fmt.Errorf("model config %s: %w", path, err)
+	}
+	return atomicfile.WriteBytes(path, 0o644, b.Bytes())
+}
+
+// flatten joins a multi-error on one line.
+func flatten(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var b bytes.Buffer
+		for i, e := range j.Unwrap() {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(e.Error())
+		}
+		return errors.New(b.String())
+	}
+	return err
+}
