@@ -34,6 +34,12 @@ type Config struct {
 	InitializerRange          float64  `json:"initializer_range" yaml:"initializer_range"`
 	PadTokenID                int      `json:"pad_token_id" yaml:"pad_token_id"`
 	PositionEmbeddingType     string   `json:"position_embedding_type" yaml:"position_embedding_type"`
+
+	// The classification fields: one sigmoid output per label, named by id as Hugging Face names them.
+	ID2Label          map[int]string `json:"id2label,omitempty" yaml:"id2label,omitempty"`
+	Label2ID          map[string]int `json:"label2id,omitempty" yaml:"label2id,omitempty"`
+	ProblemType       string         `json:"problem_type,omitempty" yaml:"problem_type,omitempty"`
+	ClassifierDropout *float64       `json:"classifier_dropout,omitempty" yaml:"classifier_dropout,omitempty"`
 }
 
 // Preset returns a built-in model size from configs/model: "tiny" (2 layers, 128 hidden, 2 heads;
@@ -91,10 +97,53 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s must be in [0, 1), got %g", p.name, p.v))
 		}
 	}
+	for id := range len(c.ID2Label) {
+		if _, ok := c.ID2Label[id]; !ok {
+			errs = append(errs, fmt.Errorf("id2label has %d labels but no id %d", len(c.ID2Label), id))
+			break
+		}
+	}
+	if c.ClassifierDropout != nil && (*c.ClassifierDropout < 0 || *c.ClassifierDropout >= 1) {
+		errs = append(errs, fmt.Errorf("classifier_dropout must be in [0, 1), got %g", *c.ClassifierDropout))
+	}
 	if c.PadTokenID < 0 || (c.VocabSize > 0 && c.PadTokenID >= c.VocabSize) {
 		errs = append(errs, fmt.Errorf("pad_token_id %d outside the vocabulary", c.PadTokenID))
 	}
 	return errors.Join(errs...)
+}
+
+// Labels returns the classification labels in id order, or nil when the config names none.
+func (c Config) Labels() []string {
+	if len(c.ID2Label) == 0 {
+		return nil
+	}
+	names := make([]string, len(c.ID2Label))
+	for i := range names {
+		names[i] = c.ID2Label[i]
+	}
+	return names
+}
+
+// WithLabels returns c set up for multi-label classification over labels, one sigmoid output each, with
+// id2label, label2id and problem_type filled in as Hugging Face expects.
+func (c Config) WithLabels(labels []string) Config {
+	c.ID2Label = make(map[int]string, len(labels))
+	c.Label2ID = make(map[string]int, len(labels))
+	for i, l := range labels {
+		c.ID2Label[i] = l
+		c.Label2ID[l] = i
+	}
+	c.ProblemType = "multi_label_classification"
+	return c
+}
+
+// classifierDropout is the dropout before the classifier: classifier_dropout when set, else
+// hidden_dropout_prob, as Hugging Face chooses.
+func (c Config) classifierDropout() float64 {
+	if c.ClassifierDropout != nil {
+		return *c.ClassifierDropout
+	}
+	return c.HiddenDropoutProb
 }
 
 // HeadDim is the width of one attention head.

@@ -1,0 +1,115 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/vigil-ml/vigil/tensor"
+)
+
+// MLMLogits returns the masked-language-model logits [batch, seq, vocab] at every position. Training
+// uses MLMLoss, which projects only the labelled positions onto the vocabulary.
+func (m *Model) MLMLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Tensor, error) {
+	if err := m.check(b, MaskedLM); err != nil {
+		return nil, err
+	}
+	h := m.encode(t, b, rng)
+	logits := m.MLM.Forward(t, t.Reshape(h, b.Batch*b.Seq, m.Config.HiddenSize))
+	return t.Reshape(logits, b.Batch, b.Seq, m.Config.VocabSize), nil
+}
+
+// MLMLoss returns the mean cross-entropy over b's labelled positions, as BertForMaskedLM's loss.
+// A batch without labelled positions has loss 0.
+func (m *Model) MLMLoss(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Tensor, error) {
+	sum, n, err := m.MLMLossSum(t, b, rng)
+	if err != nil || n <= 1 {
+		return sum, err
+	}
+	return t.Scale(sum, 1/float32(n)), nil
+}
+
+// MLMLossSum returns the summed cross-entropy over b's labelled positions and their count, so a
+// trainer accumulating gradients over several batches can divide by the total count. Only the
+// labelled positions' hidden states are gathered and projected onto the vocabulary.
+func (m *Model) MLMLossSum(t *tensor.Tape, b *Batch, rng *tensor.RNG) (sum *tensor.Tensor, count int, err error) {
+	if err := m.check(b, MaskedLM); err != nil {
+		return nil, 0, err
+	}
+	if b.Labels == nil {
+		return nil, 0, fmt.Errorf("model: MLM loss needs labels")
+	}
+	n := 0
+	for _, l := range b.Labels {
+		if l != IgnoreLabel {
+			n++
+		}
+	}
+	rows, targets := make([]int32, 0, n), make([]int32, 0, n)
+	for i, l := range b.Labels {
+		if l != IgnoreLabel {
+			rows = append(rows, int32(i))
+			targets = append(targets, l)
+		}
+	}
+	h := m.encode(t, b, rng)
+	if len(rows) == 0 {
+		return t.New(1), 0, nil
+	}
+	picked := t.Embedding(t.Reshape(h, b.Batch*b.Seq, m.Config.HiddenSize), rows)
+	sum, count = t.CrossEntropySum(m.MLM.Forward(t, picked), targets, IgnoreLabel)
+	return sum, count, nil
+}
+
+// ClassLogits returns one logit per label [batch, labels] from the first token of each sequence.
+func (m *Model) ClassLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Tensor, error) {
+	if err := m.check(b, SequenceClassification); err != nil {
+		return nil, err
+	}
+	h := m.encode(t, b, rng)
+	first := make([]int32, b.Batch)
+	for i := range first {
+		first[i] = int32(i * b.Seq)
+	}
+	cls := t.Embedding(t.Reshape(h, b.Batch*b.Seq, m.Config.HiddenSize), first)
+	return m.Classifier.Forward(t, cls, dropout(m.Config.classifierDropout(), rng), rng), nil
+}
+
+// ClassLoss returns the mean binary cross-entropy of the label logits against b.Targets, as
+// BertForSequenceClassification computes for multi_label_classification.
+func (m *Model) ClassLoss(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Tensor, error) {
+	if want := b.Batch * len(m.Config.ID2Label); len(b.Targets) != want {
+		return nil, fmt.Errorf("model: batch has %d targets, want %d sequences × %d labels", len(b.Targets), b.Batch, len(m.Config.ID2Label))
+	}
+	for i, y := range b.Targets {
+		if !(y >= 0 && y <= 1) {
+			return nil, fmt.Errorf("model: target %d is %g, outside [0, 1]", i, y)
+		}
+	}
+	logits, err := m.ClassLogits(t, b, rng)
+	if err != nil {
+		return nil, err
+	}
+	return t.BCEWithLogits(logits, b.Targets, nil), nil
+}
+
+// Loss returns the model's training loss on b as a sum over count terms: masked tokens for MaskedLM,
+// (sequence, label) pairs for SequenceClassification. Dividing by the total count over accumulated
+// batches gives the mean loss Hugging Face reports for one batch.
+func (m *Model) Loss(t *tensor.Tape, b *Batch, rng *tensor.RNG) (sum *tensor.Tensor, count int, err error) {
+	if m.Arch == MaskedLM {
+		return m.MLMLossSum(t, b, rng)
+	}
+	mean, err := m.ClassLoss(t, b, rng)
+	if err != nil {
+		return nil, 0, err
+	}
+	count = len(b.Targets)
+	return t.Scale(mean, float32(count)), count, nil
+}
+
+// check validates b and that the model has the head arch.
+func (m *Model) check(b *Batch, arch Architecture) error {
+	if m.Arch != arch {
+		return fmt.Errorf("model: %s has no %s head", m.Arch, arch)
+	}
+	return b.Validate(m.Config)
+}
