@@ -146,6 +146,11 @@ func Load(dir string, opt LoadOptions) (*Model, LoadInfo, error) {
 	for _, t := range byName {
 		info.Unused = append(info.Unused, t.Name)
 	}
+	for _, name := range f.Skipped {
+		if name != "bert.embeddings.position_ids" { // a buffer older checkpoints store; Vigil derives it
+			info.Unused = append(info.Unused, name)
+		}
+	}
 	sort.Strings(info.Unused)
 	return m, info, nil
 }

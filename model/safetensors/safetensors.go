@@ -33,8 +33,11 @@ type Tensor struct {
 
 // File is the content of a safetensors file.
 type File struct {
-	Tensors  []Tensor          // in file order
+	Tensors  []Tensor          // the floating-point tensors, in file order
 	Metadata map[string]string // the optional __metadata__ strings
+	// Skipped names the integer and boolean tensors, which are checked but not loaded: model weights are
+	// floating point, and such tensors are buffers (older BERT checkpoints store position_ids as I64).
+	Skipped []string
 }
 
 // Get returns the tensor with the given name.
@@ -53,8 +56,12 @@ type entry struct {
 	Offsets [2]int64 `json:"data_offsets"`
 }
 
-// dtypeSize lists the element types Read converts to float32.
-var dtypeSize = map[string]int64{"F32": 4, "F16": 2, "BF16": 2, "F64": 8}
+// dtypeSize lists the element types Read understands; floatTypes are those it converts to float32.
+var (
+	dtypeSize = map[string]int64{"F32": 4, "F16": 2, "BF16": 2, "F64": 8,
+		"BOOL": 1, "U8": 1, "I8": 1, "I16": 2, "U16": 2, "I32": 4, "U32": 4, "I64": 8, "U64": 8}
+	floatTypes = map[string]bool{"F32": true, "F16": true, "BF16": true, "F64": true}
+)
 
 // Write stores tensors (float32, written as F32) and metadata at path atomically. Names must be unique
 // and each Data must hold exactly the product of its Shape.
@@ -178,7 +185,7 @@ func decode(r io.ReaderAt, size int64) (*File, error) {
 		}
 		es, ok := dtypeSize[e.DType]
 		if !ok {
-			return nil, fmt.Errorf("tensor %q: unsupported dtype %q (want F32, F16, BF16 or F64)", name, e.DType)
+			return nil, fmt.Errorf("tensor %q: unsupported dtype %q", name, e.DType)
 		}
 		n, err := elements(e.Shape)
 		if err != nil {
@@ -205,6 +212,10 @@ func decode(r io.ReaderAt, size int64) (*File, error) {
 		return nil, fmt.Errorf("tensors cover %d of %d data bytes", pos, dataLen)
 	}
 	for _, l := range list {
+		if !floatTypes[l.e.DType] {
+			file.Skipped = append(file.Skipped, l.name)
+			continue
+		}
 		t, err := readTensor(r, dataStart, l.name, l.e)
 		if err != nil {
 			return nil, err

@@ -82,11 +82,15 @@ func TestReadConvertsDTypes(t *testing.T) {
 	data = le.AppendUint16(data, 0x7c00) // F16 +Inf
 	data = le.AppendUint16(data, 0x3fc0) // BF16 1.5
 	data = le.AppendUint64(data, math.Float64bits(0.1))
+	data = le.AppendUint64(data, 7) // I64 buffer, skipped
 	h := `{"h":{"dtype":"F16","shape":[4],"data_offsets":[0,8]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[8,10]},` +
-		`"d":{"dtype":"F64","shape":[1],"data_offsets":[10,18]}}`
+		`"d":{"dtype":"F64","shape":[1],"data_offsets":[10,18]},"bert.embeddings.position_ids":{"dtype":"I64","shape":[1,1],"data_offsets":[18,26]}}`
 	f, err := decode(bytes.NewReader(build(h, data)), int64(len(build(h, data))))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(f.Skipped) != 1 || f.Skipped[0] != "bert.embeddings.position_ids" || len(f.Tensors) != 3 {
+		t.Errorf("Skipped = %v, %d tensors loaded", f.Skipped, len(f.Tensors))
 	}
 	want := map[string][]float32{"h": {1, -2, float32(math.Ldexp(1, -24)), float32(math.Inf(1))}, "b": {1.5}, "d": {0.1}}
 	for name, w := range want {
