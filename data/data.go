@@ -116,6 +116,9 @@ type Reader interface {
 	Field(name string) (string, bool)
 	// Pos is the file and line of the current record.
 	Pos() Position
+	// Mark is the position just after the current record (before the first one when Next has not
+	// been called), for OpenAt to resume from.
+	Mark() Mark
 	// Err is the first error met, nil at a clean end.
 	Err() error
 	// Stats reports what has been read so far.
@@ -134,6 +137,15 @@ type Position struct {
 }
 
 func (p Position) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+
+// Mark is a resumable reading position in a list of files: OpenAt with the same files and options
+// continues with the record that followed it. It is plain data, so checkpoints can store it as JSON.
+type Mark struct {
+	File    int   `json:"file"`    // index into the paths; len(paths) when every file is read
+	Offset  int64 `json:"offset"`  // uncompressed bytes of that file up to the end of the last record
+	Line    int64 `json:"line"`    // lines of that file up to the end of the last record
+	Records int64 `json:"records"` // records of that file returned so far
+}
 
 // Error is a problem with an input file. Its message reads "file:line:column: field: problem", with the
 // parts that are unknown left out.

@@ -33,3 +33,34 @@ func ExampleOpen() {
 	// line 4 id 3: bring the dolls
 	// 2 records, 1 skipped
 }
+
+func ExampleOpenAt() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "chats.txt")
+	os.WriteFile(path, []byte("first\nsecond\nthird\n"), 0o644)
+
+	r, err := data.Open(path, data.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r.Next()
+	mark := r.Mark() // saved in a checkpoint
+	r.Close()
+	fmt.Printf("resume at %+v\n", mark)
+
+	r, err = data.OpenAt([]string{path}, data.Options{}, mark)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer r.Close()
+	for r.Next() {
+		fmt.Println(r.Pos().Line, r.Text())
+	}
+	// Output:
+	// resume at {File:0 Offset:6 Line:1 Records:1}
+	// 2 second
+	// 3 third
+}

@@ -27,11 +27,23 @@ func Open(path string, o Options) (Reader, error) {
 // OpenAll streams several files one after the other as one corpus. Every file is checked for existence
 // up front, so a typo in the last file fails before any work is done.
 func OpenAll(paths []string, o Options) (Reader, error) {
+	return OpenAt(paths, o, Mark{})
+}
+
+// OpenAt is OpenAll resuming at a Mark taken from a Reader over the same paths and options: the first
+// record it returns is the one that followed the mark. Plain files are seeked to the mark's byte offset;
+// gzip files cannot seek, so their records up to the mark are read again and dropped (Stats counts
+// them). A mark that does not fit the files (past the end, or a gzip file whose records no longer end at
+// the saved offset) is an error: the files changed since the mark was taken.
+func OpenAt(paths []string, o Options, at Mark) (Reader, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no input files")
 	}
-	m := &multiReader{paths: paths, opts: o}
-	for _, p := range paths {
+	if at.File < 0 || at.File > len(paths) || at.Offset < 0 || at.Line < 0 || at.Records < 0 {
+		return nil, fmt.Errorf("invalid reading position %+v for %d files", at, len(paths))
+	}
+	m := &multiReader{paths: paths, opts: o, next: at.File}
+	for i, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
 			return nil, &Error{File: p, Err: unwrapPathError(err)}
@@ -40,8 +52,14 @@ func OpenAll(paths []string, o Options) (Reader, error) {
 			return nil, &Error{File: p, Err: errors.New("is a directory, not a file")}
 		}
 		m.total += fi.Size()
+		if i < at.File {
+			m.doneIn += fi.Size()
+		}
 	}
-	if err := m.openNext(); err != nil {
+	if at.File == len(paths) {
+		return m, nil
+	}
+	if err := m.openNext(at); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -67,8 +85,8 @@ type multiReader struct {
 	err    error
 }
 
-func (m *multiReader) openNext() error {
-	f, err := openFile(m.paths[m.next], m.opts)
+func (m *multiReader) openNext(at Mark) error {
+	f, err := openFile(m.paths[m.next], m.opts, at)
 	if err != nil {
 		return err
 	}
@@ -96,7 +114,7 @@ func (m *multiReader) Next() bool {
 		if m.next == len(m.paths) {
 			return false
 		}
-		if err := m.openNext(); err != nil {
+		if err := m.openNext(Mark{}); err != nil {
 			m.err = err
 			return false
 		}
@@ -108,6 +126,14 @@ func (m *multiReader) Text() string { return m.cur.text }
 func (m *multiReader) Field(name string) (string, bool) { return m.cur.fieldOf(name) }
 
 func (m *multiReader) Pos() Position { return Position{File: m.cur.path, Line: m.cur.line} }
+
+func (m *multiReader) Mark() Mark {
+	if m.cur == nil {
+		return Mark{File: m.next}
+	}
+	c := m.cur
+	return Mark{File: m.next - 1, Offset: c.offset, Line: c.endLine, Records: c.records}
+}
 
 func (m *multiReader) Err() error { return m.err }
 
@@ -166,9 +192,16 @@ type fileReader struct {
 	line   int64
 	stats  Stats
 	err    error
+
+	compressed bool
+	offset     int64 // uncompressed bytes up to the end of the current record
+	csvBase    int64 // offset at which the CSV reader started
+	lineBase   int64 // lines before the CSV reader started
+	endLine    int64 // last line of the current record
+	records    int64 // records of this file returned, counting those before a resumed start
 }
 
-func openFile(path string, o Options) (*fileReader, error) {
+func openFile(path string, o Options, at Mark) (*fileReader, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: unwrapPathError(err)}
@@ -187,6 +220,7 @@ func openFile(path string, o Options) (*fileReader, error) {
 			return nil, &Error{File: path, Err: fmt.Errorf("cannot read gzip data: %w", err)}
 		}
 		src = zr
+		r.compressed = true
 	}
 	r.plain = &countingReader{r: src}
 	switch r.format {
@@ -196,10 +230,26 @@ func openFile(path string, o Options) (*fileReader, error) {
 			return nil, err
 		}
 	default:
-		r.lines = bufio.NewScanner(r.plain)
-		r.lines.Buffer(make([]byte, 0, 1<<16), maxLine)
+		r.startLines()
+	}
+	if at.Offset > 0 || at.Records > 0 {
+		if err := r.seek(at); err != nil {
+			f.Close()
+			return nil, err
+		}
 	}
 	return r, nil
+}
+
+// startLines reads text or JSONL lines from r.plain, keeping r.offset at the end of the last line.
+func (r *fileReader) startLines() {
+	r.lines = bufio.NewScanner(r.plain)
+	r.lines.Buffer(make([]byte, 0, 1<<16), maxLine)
+	r.lines.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		advance, token, err := bufio.ScanLines(data, atEOF)
+		r.offset += int64(advance)
+		return advance, token, err
+	})
 }
 
 func (r *fileReader) fail(line int64, col int, field string, err error) bool {
@@ -239,6 +289,7 @@ func (r *fileReader) scan() ([]byte, bool) {
 		return nil, false
 	}
 	r.line++
+	r.endLine = r.line
 	r.stats.Lines++
 	b := r.lines.Bytes()
 	r.stats.Bytes += int64(len(b)) + 1
@@ -257,6 +308,7 @@ func (r *fileReader) nextText() bool {
 		}
 		r.text = r.valid(b)
 		r.stats.Records++
+		r.records++
 		return true
 	}
 }
@@ -292,17 +344,13 @@ func (r *fileReader) nextJSONL() bool {
 		}
 		r.text = s
 		r.stats.Records++
+		r.records++
 		return true
 	}
 }
 
 func (r *fileReader) startCSV() error {
-	r.csv = csv.NewReader(r.plain)
-	r.csv.ReuseRecord = true
-	if r.format == FormatTSV {
-		r.csv.Comma = '\t'
-		r.csv.LazyQuotes = true
-	}
+	r.newCSV()
 	head, err := r.csv.Read()
 	if err != nil {
 		if err == io.EOF {
@@ -312,6 +360,7 @@ func (r *fileReader) startCSV() error {
 	}
 	r.line = 1
 	r.stats.Lines = 1
+	r.csv.FieldsPerRecord = len(head)
 	r.header = make(map[string]int, len(head))
 	for i, h := range head {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
@@ -327,10 +376,20 @@ func (r *fileReader) startCSV() error {
 	return nil
 }
 
+// newCSV starts a CSV reader on r.plain.
+func (r *fileReader) newCSV() {
+	r.csv = csv.NewReader(r.plain)
+	r.csv.ReuseRecord = true
+	if r.format == FormatTSV {
+		r.csv.Comma = '\t'
+		r.csv.LazyQuotes = true
+	}
+}
+
 func (r *fileReader) csvErr(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &Error{File: r.path, Line: int64(pe.Line), Column: pe.Column, Err: pe.Err}
+		return &Error{File: r.path, Line: r.lineBase + int64(pe.Line), Column: pe.Column, Err: pe.Err}
 	}
 	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return &Error{File: r.path, Line: r.line + 1, Err: fmt.Errorf("corrupt or truncated data: %w", err)}
@@ -350,8 +409,13 @@ func (r *fileReader) nextCSV() bool {
 			return false
 		}
 		line, _ := r.csv.FieldPos(0)
-		r.stats.Lines += int64(line) - r.line
-		r.line = int64(line)
+		r.stats.Lines += r.lineBase + int64(line) - r.line
+		r.line = r.lineBase + int64(line)
+		r.endLine = r.line
+		for _, f := range rec {
+			r.endLine += int64(strings.Count(f, "\n"))
+		}
+		r.offset = r.csvBase + r.csv.InputOffset()
 		r.stats.Bytes += r.plain.n - before
 		r.record = rec
 		text := r.valid([]byte(rec[r.column]))
@@ -361,6 +425,7 @@ func (r *fileReader) nextCSV() bool {
 		}
 		r.text = text
 		r.stats.Records++
+		r.records++
 		return true
 	}
 }

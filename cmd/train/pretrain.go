@@ -1,0 +1,521 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/vigil-ml/vigil/configs"
+	"github.com/vigil-ml/vigil/data"
+	"github.com/vigil-ml/vigil/internal/config"
+	"github.com/vigil-ml/vigil/internal/progress"
+	"github.com/vigil-ml/vigil/model"
+	"github.com/vigil-ml/vigil/tensor"
+	"github.com/vigil-ml/vigil/tokenize"
+	"github.com/vigil-ml/vigil/train"
+)
+
+// pretrainSettings are the settings of `train pretrain`; run.json records them.
+type pretrainSettings struct {
+	Model         string   `yaml:"model" json:"model"`
+	Tokenizer     string   `yaml:"tokenizer" json:"tokenizer"`
+	Init          string   `yaml:"init" json:"init"`
+	Data          []string `yaml:"data" json:"data"`
+	Format        string   `yaml:"format" json:"format"`
+	TextField     string   `yaml:"text_field" json:"text_field"`
+	Out           string   `yaml:"out" json:"out"`
+	MaxSteps      int      `yaml:"max_steps" json:"max_steps"`
+	Epochs        float64  `yaml:"epochs" json:"epochs"`
+	BatchSize     int      `yaml:"batch_size" json:"batch_size"`
+	GradAccum     int      `yaml:"grad_accum" json:"grad_accum"`
+	SeqLen        int      `yaml:"seq_len" json:"seq_len"`
+	LineByLine    bool     `yaml:"line_by_line" json:"line_by_line"`
+	LR            float64  `yaml:"lr" json:"lr"`
+	Warmup        int      `yaml:"warmup" json:"warmup"`
+	Decay         string   `yaml:"decay" json:"decay"`
+	WeightDecay   float64  `yaml:"weight_decay" json:"weight_decay"`
+	ClipNorm      float64  `yaml:"clip_norm" json:"clip_norm"`
+	SaveEvery     int      `yaml:"save_every" json:"save_every"`
+	EvalEvery     int      `yaml:"eval_every" json:"eval_every"`
+	Seed          uint64   `yaml:"seed" json:"seed"`
+	MaskProb      float64  `yaml:"mask_prob" json:"mask_prob"`
+	WholeWord     bool     `yaml:"whole_word" json:"whole_word"`
+	HoldoutEvery  int      `yaml:"holdout_every" json:"holdout_every"`
+	EvalSequences int      `yaml:"eval_sequences" json:"eval_sequences"`
+	ShuffleBlock  int      `yaml:"shuffle_block" json:"shuffle_block"`
+}
+
+func defaultPretrainSettings() pretrainSettings {
+	return pretrainSettings{
+		Model: "tiny", TextField: "text", Epochs: 1, BatchSize: 32, GradAccum: 1, SeqLen: 128,
+		LR: 5e-4, Decay: string(train.DecayLinear), WeightDecay: 0.01, ClipNorm: 1, SaveEvery: 500, EvalEvery: 500,
+		Seed: 42, MaskProb: 0.15, HoldoutEvery: 100, EvalSequences: 1000, ShuffleBlock: 8192,
+	}
+}
+
+// unkWarning is the [UNK] share of a corpus's tokens above which pretrain warns that the tokenizer
+// does not fit the text.
+const unkWarning = 0.02
+
+func newPretrainCmd() *cobra.Command {
+	s := defaultPretrainSettings()
+	var sf settingsFlags
+	var resume, overwrite bool
+	c := &cobra.Command{
+		Use:   "pretrain --tokenizer DIR --data FILE... --out DIR",
+		Short: "Pretrain (or domain-adapt) a BERT encoder with masked-language modelling",
+		Long: `Pretrain a BERT-style encoder with masked-language modelling (MLM) on unlabelled text, or continue
+pretraining an existing one on new text with --init (domain adaptation).
+
+Lines are tokenized and packed into sequences of --seq-len tokens ([CLS] line [SEP] line [SEP] ...; a
+line that does not fit continues in the next sequence), or one line per sequence with --line-by-line.
+Every holdout_every'th sequence, up to eval_sequences of them, is held out for the eval loss and
+perplexity. 15% of tokens are chosen for prediction, anew each epoch (80% [MASK], 10% random, 10% kept).
+Training sequences are shuffled within blocks of shuffle_block sequences; only one block is in memory.
+
+--batch-size is the micro-batch; with --grad-accum K an update averages K micro-batches. Without
+--max-steps the run lasts --epochs passes over the corpus (counted by reading it once first).
+
+--out DIR becomes a Hugging Face model directory: config.json, model.safetensors, tokenizer.json, plus
+run.json (settings, input hashes, version), metrics.jsonl and trainer_state/ (for --resume).
+A checkpoint is written every --save-every steps, at the end and on Ctrl-C or SIGTERM.
+
+  a new or empty DIR         starts a run
+  DIR holding a checkpoint   needs --resume, which continues exactly where the run stopped, with the
+                             settings recorded in DIR/run.json (repeat the original flags or give none)
+  any other non-empty DIR    needs --overwrite, which starts afresh, replacing the files a run writes
+                             and leaving other files alone
+
+With --init DIR the encoder's configuration, weights and tokenizer come from DIR (a directory written
+by pretrain or Hugging Face's save_pretrained with model.safetensors); --model and --tokenizer must
+then be left out. A warning is printed when more than 2% of the corpus's tokens are [UNK].
+
+Settings without a flag (--config FILE or --set key=value): decay (linear, cosine or constant),
+weight_decay, clip_norm, mask_prob, holdout_every, eval_sequences, shuffle_block.`,
+		Example: `  train pretrain --model tiny --tokenizer runs/tok --data news.txt --out runs/pre --max-steps 2000
+  train pretrain --init runs/pre --data chats.jsonl --out runs/adapt --epochs 3 --lr 1e-4
+  train pretrain --out runs/pre --resume`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := sf.resolve(c, &s, []config.Binding{
+				{Flag: "model", Key: "model"}, {Flag: "tokenizer", Key: "tokenizer"}, {Flag: "init", Key: "init"},
+				{Flag: "data", Key: "data"}, {Flag: "format", Key: "format"}, {Flag: "text-field", Key: "text_field"},
+				{Flag: "out", Key: "out"}, {Flag: "max-steps", Key: "max_steps"}, {Flag: "epochs", Key: "epochs"},
+				{Flag: "batch-size", Key: "batch_size"}, {Flag: "grad-accum", Key: "grad_accum"},
+				{Flag: "seq-len", Key: "seq_len"}, {Flag: "line-by-line", Key: "line_by_line"}, {Flag: "lr", Key: "lr"},
+				{Flag: "warmup", Key: "warmup"}, {Flag: "save-every", Key: "save_every"},
+				{Flag: "eval-every", Key: "eval_every"}, {Flag: "seed", Key: "seed"},
+				{Flag: "whole-word", Key: "whole_word"},
+			}); err != nil {
+				return err
+			}
+			if err := absPaths(&s); err != nil {
+				return err
+			}
+			p := pretrainRun{s: s, resume: resume, overwrite: overwrite, out: c.OutOrStdout(), errOut: c.ErrOrStderr()}
+			p.onlyOut = sf.file == "" && len(sf.sets) == 0 && onlyFlags(c.Flags(), "out", "resume", "overwrite")
+			return p.run(c.Context())
+		},
+	}
+	f := c.Flags()
+	f.String("model", s.Model, "model size (tiny, small, mini) or a config.json file")
+	f.String("tokenizer", "", "tokenizer.json, or a directory holding one")
+	f.String("init", "", "model directory to continue pretraining from (domain adaptation)")
+	f.StringSlice("data", nil, "corpus file: text, JSONL or CSV/TSV, optionally .gz (repeatable)")
+	f.String("format", "", "input format: text, jsonl, csv or tsv (default: from the file name)")
+	f.String("text-field", s.TextField, "JSONL field or CSV/TSV column holding the text")
+	f.String("out", "", "run directory")
+	f.Int("max-steps", 0, "optimizer updates (0: run --epochs passes)")
+	f.Float64("epochs", s.Epochs, "passes over the corpus when --max-steps is 0")
+	f.Int("batch-size", s.BatchSize, "sequences per micro-batch")
+	f.Int("grad-accum", s.GradAccum, "micro-batches per optimizer update")
+	f.Int("seq-len", s.SeqLen, "tokens per sequence, [CLS] and [SEP] included")
+	f.Bool("line-by-line", false, "one line per sequence instead of packing lines")
+	f.Float64("lr", s.LR, "peak learning rate")
+	f.Int("warmup", 0, "linear warmup steps")
+	f.Int("save-every", s.SaveEvery, "checkpoint every N steps (0: only at the end)")
+	f.Int("eval-every", s.EvalEvery, "evaluate on the held-out sequences every N steps (0: only at the end)")
+	f.Uint64("seed", s.Seed, "seed for initialisation, masking, shuffling and dropout")
+	f.Bool("whole-word", false, "mask all pieces of a word together")
+	f.BoolVar(&resume, "resume", false, "continue the run in --out from its checkpoint")
+	f.BoolVar(&overwrite, "overwrite", false, "start afresh in a non-empty --out that holds no checkpoint")
+	sf.add(c)
+	return c
+}
+
+// absPaths makes the input paths absolute, so run.json names them wherever --resume is run from.
+func absPaths(s *pretrainSettings) error {
+	paths := []*string{&s.Tokenizer, &s.Init}
+	if !isPreset(s.Model) && isFile(s.Model) {
+		paths = append(paths, &s.Model)
+	}
+	for i := range s.Data {
+		paths = append(paths, &s.Data[i])
+	}
+	for _, p := range paths {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return fmt.Errorf("pretrain: %w", err)
+		}
+		*p = abs
+	}
+	return nil
+}
+
+// onlyFlags reports whether no flag outside names was given.
+func onlyFlags(fs *pflag.FlagSet, names ...string) bool {
+	only := true
+	fs.Visit(func(f *pflag.Flag) {
+		if !slices.Contains(names, f.Name) {
+			only = false
+		}
+	})
+	return only
+}
+
+// pretrainRun is one invocation of `train pretrain`.
+type pretrainRun struct {
+	s                 pretrainSettings
+	resume, overwrite bool
+	onlyOut           bool // only --out (and --resume/--overwrite) were given
+	out, errOut       io.Writer
+}
+
+func (p *pretrainRun) run(ctx context.Context) error {
+	start := time.Now()
+	if p.s.Out == "" {
+		return errors.New("pretrain: no run directory: give --out DIR")
+	}
+	if p.resume && p.overwrite {
+		return errors.New("pretrain: --resume and --overwrite exclude each other")
+	}
+	tok, cfg, initModel, err := p.prepare()
+	if err != nil {
+		return err
+	}
+	s := p.s
+	if err := checkPretrainSettings(s, cfg); err != nil {
+		return err
+	}
+	format, err := data.ParseFormat(s.Format)
+	if err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	tcfg := train.Config{
+		MaxSteps: s.MaxSteps, GradAccum: s.GradAccum, LR: s.LR, Warmup: s.Warmup, Decay: train.Decay(s.Decay),
+		WeightDecay: s.WeightDecay, ClipNorm: s.ClipNorm, EvalEvery: s.EvalEvery, SaveEvery: s.SaveEvery, Seed: s.Seed,
+	}
+	if s.MaxSteps > 0 {
+		if err := tcfg.Validate(); err != nil {
+			return fmt.Errorf("pretrain: %w", err)
+		}
+	}
+	corpus, err := train.NewCorpus(tok, train.CorpusConfig{
+		Files: s.Data, Data: data.Options{Format: format, TextField: s.TextField},
+		SeqLen: s.SeqLen, LineByLine: s.LineByLine, BatchSize: s.BatchSize,
+		Mask: train.MaskConfig{Prob: s.MaskProb, WholeWord: s.WholeWord}, Seed: s.Seed,
+		HoldoutEvery: s.HoldoutEvery, EvalSequences: s.EvalSequences, ShuffleBlock: s.ShuffleBlock,
+	})
+	if err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	defer corpus.Close()
+	stats, err := p.scan(ctx, corpus)
+	if err != nil {
+		return err
+	}
+	if stats.Train == 0 {
+		return fmt.Errorf("pretrain: %s: every one of the %d sequences is held out; lower eval_sequences", describe(s.Data), stats.HeldOut)
+	}
+	if tcfg.MaxSteps == 0 {
+		perEpoch := float64((stats.Train + int64(s.BatchSize) - 1) / int64(s.BatchSize))
+		tcfg.MaxSteps = max(1, int(math.Ceil(s.Epochs*perEpoch/float64(s.GradAccum))))
+		if err := tcfg.Validate(); err != nil {
+			return fmt.Errorf("pretrain: %w", err)
+		}
+	}
+	steps := tcfg.MaxSteps
+	if rate := float64(stats.Unknown) / float64(max(1, stats.Tokens)); rate > unkWarning {
+		fmt.Fprintf(p.errOut, "train: warning: %.1f%% of the corpus's tokens are [UNK]: the tokenizer does not fit this text\n", 100*rate)
+	}
+	m := initModel
+	if m == nil {
+		if m, err = model.New(cfg, model.MaskedLM, s.Seed); err != nil {
+			return fmt.Errorf("pretrain: %w", err)
+		}
+	}
+	if !p.resume {
+		if err := p.startRunDir(tok, m); err != nil {
+			return err
+		}
+	}
+	mlm := mlmModel{m}
+	tr := &train.Trainer[train.MLMBatch]{
+		Model: mlm, Train: corpus, Eval: corpus.Eval(), Perplexity: true, Dir: s.Out,
+		Save: m.Save, Load: mlm.load, Config: tcfg, Resume: p.resume, Progress: p.errOut,
+		Log: func(mt train.Metrics) {
+			if mt.EvalLoss != nil {
+				fmt.Fprintf(p.out, "step %d/%d  loss %.4f  eval loss %.4f  perplexity %.2f\n", mt.Step, steps, mt.Loss, *mt.EvalLoss, *mt.EvalPPL)
+			}
+		},
+	}
+	fmt.Fprintf(p.out, "pretraining %d layers × %d hidden on %d sequences (%d held out), %d steps of %d×%d sequences\n",
+		cfg.NumHiddenLayers, cfg.HiddenSize, stats.Train, stats.HeldOut, steps, s.GradAccum, s.BatchSize)
+	res, err := tr.Run(ctx)
+	if errors.Is(err, train.ErrInterrupted) {
+		return &exitError{code: 130, err: fmt.Errorf("pretrain: %w; continue with: train pretrain --out %s --resume", err, s.Out)}
+	}
+	if err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	if res.Step == res.Resumed {
+		fmt.Fprintf(p.out, "%s is complete at step %d; nothing to do\n", s.Out, res.Step)
+		return nil
+	}
+	fmt.Fprintf(p.out, "wrote %s (step %d, loss %.4f", s.Out, res.Step, res.Loss)
+	if !math.IsNaN(res.EvalLoss) {
+		fmt.Fprintf(p.out, ", eval perplexity %.2f", math.Exp(res.EvalLoss))
+	}
+	fmt.Fprintf(p.out, ") in %s\n", time.Since(start).Round(time.Second))
+	return nil
+}
+
+// prepare checks the run directory and loads the tokenizer, the model configuration and, with --init,
+// the initial model. It writes nothing.
+func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model, error) {
+	out := p.s.Out
+	if p.resume {
+		if !train.HasCheckpoint(out) {
+			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: %s holds no checkpoint (%s/)", out, train.StateDir)
+		}
+		var saved pretrainSettings
+		info, err := train.ReadRunInfo(out, &saved)
+		if err != nil {
+			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: %w", err)
+		}
+		saved.Out = out
+		if !p.onlyOut {
+			if key := firstDifference(p.s, saved); key != "" {
+				return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: setting %s differs from the run's (see %s); repeat the original settings or give only --out and --resume",
+					key, filepath.Join(out, train.RunFile))
+			}
+		}
+		p.s = saved
+		if err := train.CheckInputs(info); err != nil {
+			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: %w", err)
+		}
+		tok, err := tokenize.Load(filepath.Join(out, "tokenizer.json"))
+		if err != nil {
+			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: %w", err)
+		}
+		cfg, err := model.ReadConfig(filepath.Join(out, model.ConfigFile))
+		if err != nil {
+			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: %w", err)
+		}
+		return tok, cfg, nil, nil
+	}
+	if err := p.checkOut(); err != nil {
+		return nil, model.Config{}, nil, err
+	}
+	s := p.s
+	if s.Init != "" {
+		if s.Tokenizer != "" {
+			return nil, model.Config{}, nil, errors.New("pretrain: --init reuses the tokenizer of its directory: leave out --tokenizer")
+		}
+		if s.Model != defaultPretrainSettings().Model {
+			return nil, model.Config{}, nil, errors.New("pretrain: --init takes the model's configuration from its directory: leave out --model")
+		}
+		tok, err := tokenize.Load(s.Init)
+		if err != nil {
+			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --init: %w", err)
+		}
+		m, info, err := model.Load(s.Init, model.LoadOptions{Arch: model.MaskedLM, Seed: s.Seed})
+		if err != nil {
+			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --init: %w", err)
+		}
+		for _, w := range info.Warnings() {
+			fmt.Fprintf(p.errOut, "train: warning: --init %s: %s\n", s.Init, w)
+		}
+		if err := checkVocab(tok, m.Config, s.Init); err != nil {
+			return nil, model.Config{}, nil, err
+		}
+		return tok, m.Config, m, nil
+	}
+	if s.Tokenizer == "" {
+		return nil, model.Config{}, nil, errors.New("pretrain: no tokenizer: give --tokenizer DIR (from `train tokenizer`) or --init DIR")
+	}
+	tok, err := tokenize.Load(s.Tokenizer)
+	if err != nil {
+		return nil, model.Config{}, nil, fmt.Errorf("pretrain: %w", err)
+	}
+	var cfg model.Config
+	if isPreset(s.Model) || !isFile(s.Model) {
+		if cfg, err = model.Preset(s.Model, tok.VocabSize()); err != nil {
+			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --model: %w", err)
+		}
+	} else {
+		if cfg, err = model.ReadConfig(s.Model); err != nil {
+			return nil, model.Config{}, nil, fmt.Errorf("pretrain: %w", err)
+		}
+		if err := checkVocab(tok, cfg, s.Model); err != nil {
+			return nil, model.Config{}, nil, err
+		}
+	}
+	cfg.PadTokenID = int(tok.PadID())
+	return tok, cfg, nil, nil
+}
+
+// isPreset reports whether name is a built-in model size rather than a config file.
+func isPreset(name string) bool { return slices.Contains(configs.Models(), name) }
+
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir()
+}
+
+// checkVocab reports a model whose vocabulary does not match the tokenizer.
+func checkVocab(tok *tokenize.Tokenizer, cfg model.Config, from string) error {
+	if cfg.VocabSize != tok.VocabSize() {
+		return fmt.Errorf("pretrain: %s: the model's vocab_size %d does not match the tokenizer's %d tokens",
+			from, cfg.VocabSize, tok.VocabSize())
+	}
+	return nil
+}
+
+// checkOut refuses a fresh run in a directory that holds a run or other files, unless --overwrite.
+func (p *pretrainRun) checkOut() error {
+	out := p.s.Out
+	if train.HasCheckpoint(out) {
+		if p.overwrite {
+			return fmt.Errorf("pretrain: %s holds a run with a checkpoint; --overwrite never discards one: continue it with --resume or remove it", out)
+		}
+		return fmt.Errorf("pretrain: %s holds a run; continue it with --resume or choose another --out", out)
+	}
+	entries, err := os.ReadDir(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("pretrain: --out: %w", err)
+	}
+	if len(entries) > 0 && !p.overwrite {
+		return fmt.Errorf("pretrain: %s is not empty; pass --overwrite to start a run there anyway", out)
+	}
+	return nil
+}
+
+// checkPretrainSettings reports settings that cannot work, before anything is read or written.
+func checkPretrainSettings(s pretrainSettings, cfg model.Config) error {
+	switch {
+	case len(s.Data) == 0:
+		return errors.New("pretrain: no corpus: give --data FILE")
+	case s.BatchSize < 1 || s.GradAccum < 1:
+		return fmt.Errorf("pretrain: batch_size %d and grad_accum %d must be positive", s.BatchSize, s.GradAccum)
+	case s.SeqLen < 3 || s.SeqLen > cfg.MaxPositionEmbeddings:
+		return fmt.Errorf("pretrain: seq_len %d must lie between 3 and the model's max_position_embeddings %d", s.SeqLen, cfg.MaxPositionEmbeddings)
+	case s.MaxSteps < 0 || (s.MaxSteps == 0 && !(s.Epochs > 0)):
+		return fmt.Errorf("pretrain: give a positive max_steps or epochs (got %d and %g)", s.MaxSteps, s.Epochs)
+	}
+	return nil
+}
+
+// scan reads the corpus once, counting sequences and [UNK] tokens.
+func (p *pretrainRun) scan(ctx context.Context, c *train.Corpus) (train.CorpusStats, error) {
+	var bar *progress.Bar
+	var size int64
+	stats, err := c.Scan(ctx, func(done, total int64) {
+		if bar == nil {
+			bar, size = progress.New(p.errOut, "reading corpus", total, "B"), total
+		}
+		bar.Update(done)
+	})
+	bar.Finish(size)
+	if err != nil {
+		return stats, fmt.Errorf("pretrain: %w", err)
+	}
+	return stats, nil
+}
+
+// startRunDir writes the files a new run begins with: the tokenizer, the initial model and run.json.
+// With --overwrite it first removes what an earlier run left.
+func (p *pretrainRun) startRunDir(tok *tokenize.Tokenizer, m *model.Model) error {
+	out := p.s.Out
+	if p.overwrite {
+		for _, name := range []string{train.StateDir + ".tmp", train.StateDir + ".old", train.MetricsFile} {
+			if err := os.RemoveAll(filepath.Join(out, name)); err != nil {
+				return fmt.Errorf("pretrain: --overwrite: %w", err)
+			}
+		}
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	inputs := append([]string(nil), p.s.Data...)
+	info, err := train.NewRunInfo("pretrain", p.s, p.s.Seed, inputs)
+	if err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	if err := tok.Save(filepath.Join(out, "tokenizer.json")); err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	if err := m.Save(out); err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	if err := train.WriteRunInfo(out, info); err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	return nil
+}
+
+// firstDifference returns the yaml key of the first field in which a and b differ, or "".
+func firstDifference(a, b pretrainSettings) string {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	for i := range va.NumField() {
+		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+			name, _, _ := strings.Cut(va.Type().Field(i).Tag.Get("yaml"), ",")
+			return name
+		}
+	}
+	return ""
+}
+
+// mlmModel lets the Trainer train a model.Model on MLM batches.
+type mlmModel struct{ m *model.Model }
+
+func (a mlmModel) Params() []*tensor.Tensor { return a.m.Params() }
+
+func (a mlmModel) Loss(t *tensor.Tape, b train.MLMBatch, rng *tensor.RNG) (*tensor.Tensor, int, error) {
+	return a.m.Loss(t, &model.Batch{Batch: b.Size, Seq: b.Len, IDs: b.IDs, AttentionMask: b.AttentionMask, Labels: b.Labels}, rng)
+}
+
+// load replaces the model's weights with those saved in dir.
+func (a mlmModel) load(dir string) error {
+	saved, _, err := model.Load(dir, model.LoadOptions{Arch: model.MaskedLM})
+	if err != nil {
+		return err
+	}
+	dst, src := a.m.Params(), saved.Params()
+	if len(dst) != len(src) {
+		return fmt.Errorf("%s holds %d parameters, the model has %d", dir, len(src), len(dst))
+	}
+	for i, p := range dst {
+		if p.Size() != src[i].Size() || p.Name != src[i].Name {
+			return fmt.Errorf("%s: parameter %s does not match the model's %s", dir, src[i], p)
+		}
+		copy(p.Data, src[i].Data)
+	}
+	return nil
+}

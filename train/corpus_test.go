@@ -1,0 +1,273 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/vigil-ml/vigil/data"
+)
+
+func TestPacking(t *testing.T) {
+	tok := testTokenizer(t)
+	dir := t.TempDir()
+	// Ids: the=5 a=6 threat=7 was=8 made..sleep=9..16 play=17 ##ing=21; [CLS]=2 [SEP]=3.
+	path := writeCorpus(t, dir, "c.txt", []string{"the a threat", "was", "", "made at night we meet harbour dolls sleep", "playing"})
+	tests := []struct {
+		name       string
+		lineByLine bool
+		want       [][]int32
+	}{
+		{"packed", false, [][]int32{
+			{2, 5, 6, 7, 3, 8},
+			{2, 9, 10, 11, 12, 13}, // the [SEP] closing "was" is not carried over alone
+			{2, 14, 15, 16, 3, 17},
+			{2, 21, 3},
+		}},
+		{"line by line", true, [][]int32{{2, 5, 6, 7, 3}, {2, 8, 3}, {2, 9, 10, 11, 12, 3}, {2, 17, 21, 3}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := CorpusConfig{Files: []string{path}, SeqLen: 6, LineByLine: tc.lineByLine}
+			rd := &seqReader{cfg: &cfg, tok: tok}
+			if err := rd.open(seqPos{}); err != nil {
+				t.Fatal(err)
+			}
+			defer rd.close()
+			var got [][]int32
+			var positions []seqPos
+			for {
+				s, ok, err := rd.sequence()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					break
+				}
+				if s.index != int64(len(got)) {
+					t.Errorf("sequence %d has index %d", len(got), s.index)
+				}
+				got = append(got, s.ids)
+				positions = append(positions, rd.position())
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("sequences\n%v\nwant\n%v", got, tc.want)
+			}
+			// Reopening at the position after any sequence continues with the following ones.
+			for i, p := range positions {
+				rd2 := &seqReader{cfg: &cfg, tok: tok}
+				if err := rd2.open(p); err != nil {
+					t.Fatal(err)
+				}
+				var rest [][]int32
+				for {
+					s, ok, err := rd2.sequence()
+					if err != nil || !ok {
+						break
+					}
+					rest = append(rest, s.ids)
+				}
+				rd2.close()
+				if !reflect.DeepEqual(rest, tc.want[i+1:]) && !(len(rest) == 0 && i+1 == len(tc.want)) {
+					t.Errorf("after sequence %d (%+v): %v, want %v", i, p, rest, tc.want[i+1:])
+				}
+			}
+		})
+	}
+}
+
+// original undoes masking: labels hold the original ids of the corrupted positions.
+func original(b MLMBatch) []string {
+	var seqs []string
+	for i := range b.Size {
+		var s []int32
+		for j := range b.Len {
+			k := i*b.Len + j
+			if b.AttentionMask[k] == 0 {
+				break
+			}
+			if b.Labels[k] != IgnoreIndex {
+				s = append(s, b.Labels[k])
+			} else {
+				s = append(s, b.IDs[k])
+			}
+		}
+		seqs = append(seqs, fmt.Sprint(s))
+	}
+	return seqs
+}
+
+func testCorpusConfig(path string) CorpusConfig {
+	return CorpusConfig{
+		Files: []string{path}, SeqLen: 16, BatchSize: 3, Seed: 9,
+		HoldoutEvery: 5, EvalSequences: 4, ShuffleBlock: 7,
+	}
+}
+
+func TestCorpusEpochsAndSplit(t *testing.T) {
+	tok := testTokenizer(t)
+	path := writeCorpus(t, t.TempDir(), "c.txt", testLines(120))
+	cfg := testCorpusConfig(path)
+	c, err := NewCorpus(tok, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	st, err := c.Scan(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.HeldOut != 4 || st.Train < 40 || st.Lines != 120 || st.Unknown != 0 {
+		t.Fatalf("Scan = %+v", st)
+	}
+	var evalSeqs []string
+	for _, b := range c.Eval() {
+		evalSeqs = append(evalSeqs, original(b)...)
+	}
+	if len(evalSeqs) != 4 {
+		t.Fatalf("%d held-out sequences, want 4", len(evalSeqs))
+	}
+	perEpoch := int((st.Train + 2) / 3)
+	var epochs [2][]string
+	var labels [2][]int32
+	for e := range 2 {
+		for i := range perEpoch {
+			b, err := c.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 3
+			if i == perEpoch-1 && st.Train%3 != 0 {
+				want = int(st.Train % 3)
+			}
+			if b.Size != want {
+				t.Fatalf("epoch %d batch %d has %d sequences, want %d", e, i, b.Size, want)
+			}
+			epochs[e] = append(epochs[e], original(b)...)
+			labels[e] = append(labels[e], b.Labels...)
+		}
+	}
+	for _, s := range evalSeqs {
+		if slices.Contains(epochs[0], s) {
+			t.Errorf("held-out sequence %s is trained on", s)
+		}
+	}
+	a, b := slices.Clone(epochs[0]), slices.Clone(epochs[1])
+	if slices.Equal(a, b) {
+		t.Error("both epochs have the same order")
+	}
+	slices.Sort(a)
+	slices.Sort(b)
+	if !slices.Equal(a, b) || len(a) != int(st.Train) {
+		t.Errorf("epochs hold different sequences (%d, %d; want %d)", len(a), len(b), st.Train)
+	}
+	if slices.Equal(labels[0], labels[1]) {
+		t.Error("both epochs have the same masks")
+	}
+}
+
+func TestCorpusRestore(t *testing.T) {
+	tok := testTokenizer(t)
+	dir := t.TempDir()
+	// Two files, one gzip-compressed, and lines long enough to be split across sequences.
+	lines := testLines(90)
+	for i := range lines {
+		if i%7 == 0 {
+			lines[i] += " " + lines[(i+1)%len(lines)] + " " + lines[(i+2)%len(lines)]
+		}
+	}
+	a := writeCorpus(t, dir, "a.txt", lines[:50])
+	gz := filepath.Join(dir, "b.txt.gz")
+	if err := writeGzip(gz, lines[50:]); err != nil {
+		t.Fatal(err)
+	}
+	for _, lineByLine := range []bool{false, true} {
+		cfg := testCorpusConfig(a)
+		cfg.Files = []string{a, gz}
+		cfg.LineByLine = lineByLine
+		cfg.Mask.WholeWord = lineByLine
+		ref, err := NewCorpus(tok, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var states [][]byte
+		var batches []MLMBatch
+		for range 80 { // several epochs
+			s, err := ref.State()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := ref.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			states, batches = append(states, s), append(batches, b)
+		}
+		ref.Close()
+		for i := 0; i < len(states); i += 3 {
+			c, err := NewCorpus(tok, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Restore(states[i]); err != nil {
+				t.Fatalf("Restore(%s): %v", states[i], err)
+			}
+			for j := i; j < min(i+8, len(batches)); j++ {
+				b, err := c.Next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(b, batches[j]) {
+					t.Fatalf("line by line %v: restored at batch %d (%s), batch %d differs", lineByLine, i, states[i], j)
+				}
+			}
+			c.Close()
+		}
+	}
+}
+
+func TestCorpusErrors(t *testing.T) {
+	tok := testTokenizer(t)
+	dir := t.TempDir()
+	blank := writeCorpus(t, dir, "blank.txt", []string{"", "   ", ""})
+	good := writeCorpus(t, dir, "good.txt", testLines(10))
+	if _, err := NewCorpus(tok, testCorpusConfig(blank)); !errors.Is(err, ErrNoSequences) {
+		t.Errorf("blank corpus: %v, want ErrNoSequences", err)
+	}
+	var de *data.Error
+	if _, err := NewCorpus(tok, testCorpusConfig(filepath.Join(dir, "missing.txt"))); !errors.As(err, &de) {
+		t.Errorf("missing file: %v, want a data.Error", err)
+	}
+	for name, mod := range map[string]func(*CorpusConfig){
+		"seq_len":       func(c *CorpusConfig) { c.SeqLen = 2 },
+		"batch":         func(c *CorpusConfig) { c.BatchSize = 0 },
+		"holdout":       func(c *CorpusConfig) { c.HoldoutEvery = 1 },
+		"shuffle block": func(c *CorpusConfig) { c.ShuffleBlock = 0 },
+	} {
+		cfg := testCorpusConfig(good)
+		mod(&cfg)
+		if _, err := NewCorpus(tok, cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	c, err := NewCorpus(tok, testCorpusConfig(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, bad := range []string{`{`, `{"epoch":-1}`, `{"epoch":0,"block":{"index":0},"taken":99}`} {
+		if err := c.Restore([]byte(bad)); err == nil {
+			t.Errorf("Restore(%s) accepted", bad)
+		}
+	}
+	if err := os.WriteFile(good, []byte("the\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restore([]byte(`{"epoch":0,"block":{"mark":{"offset":500,"line":9,"records":9},"index":3},"taken":0}`)); err == nil {
+		t.Error("Restore past the end of a shrunk file accepted")
+	}
+}
