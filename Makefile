@@ -29,14 +29,15 @@ generate: ## regenerate the assembly kernels
 	$(GO) generate ./tensor/...
 
 interop: ## check Vigil's tokenizer against @huggingface/tokenizers (Node)
-	cd interop/tokenizers && npm ci --no-audit --no-fund --silent
-	rm -rf $(INTEROP) && $(GO) run ./tools/tokinterop -out $(INTEROP) $(if $(wildcard $(SHARED)),-shared $(SHARED))
+	npm ci --no-audit --no-fund --silent --prefix interop/tokenizers
+	rm -rf $(INTEROP) && $(GO) run ./tools/tokinterop -out $(INTEROP) $(if $(wildcard $(SHARED)),-shared $(SHARED)) \
+		$(if $(wildcard $(SHARED)/vocab/bert-base-uncased-vocab.txt),-vocab $(SHARED)/vocab/bert-base-uncased-vocab.txt)
 	node interop/tokenizers/check.mjs $(INTEROP)
 
 bench: bench-tokenize bench-gemm ## every benchmark summary
 
 bench-tokenize: ## tokenizer throughput and training time, against @huggingface/tokenizers
-	cd interop/tokenizers && npm ci --no-audit --no-fund --silent
+	npm ci --no-audit --no-fund --silent --prefix interop/tokenizers
 	$(GO) run ./tools/benchtok -shared $(SHARED)
 
 bench-gemm: ## GEMM GFLOP/s against the measured FMA peak and PyTorch
