@@ -296,32 +296,33 @@ func (r *fileReader) scan() ([]byte, bool) {
 	return bytes.TrimSuffix(b, []byte{'\r'}), true
 }
 
-func (r *fileReader) nextText() bool {
+// scanNonBlank returns the next line that holds more than white space, counting blank ones as skipped.
+func (r *fileReader) scanNonBlank() ([]byte, bool) {
 	for {
 		b, ok := r.scan()
-		if !ok {
-			return false
+		if !ok || len(bytes.TrimSpace(b)) > 0 {
+			return b, ok
 		}
-		if len(bytes.TrimSpace(b)) == 0 {
-			r.stats.Skipped++
-			continue
-		}
-		r.text = r.valid(b)
-		r.stats.Records++
-		r.records++
-		return true
+		r.stats.Skipped++
 	}
+}
+
+func (r *fileReader) nextText() bool {
+	b, ok := r.scanNonBlank()
+	if !ok {
+		return false
+	}
+	r.text = r.valid(b)
+	r.stats.Records++
+	r.records++
+	return true
 }
 
 func (r *fileReader) nextJSONL() bool {
 	for {
-		b, ok := r.scan()
+		b, ok := r.scanNonBlank()
 		if !ok {
 			return false
-		}
-		if len(bytes.TrimSpace(b)) == 0 {
-			r.stats.Skipped++
-			continue
 		}
 		if !utf8.Valid(b) {
 			b = []byte(r.valid(b))
