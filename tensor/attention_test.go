@@ -1,0 +1,322 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"testing"
+)
+
+// attnDims describes q, k and v [batch, seq, heads·dim] for the float64
+// attention reference.
+type attnDims struct{ batch, seq, heads, dim int }
+
+// at returns the flat index of element d of head h at position i of batch b.
+func (s attnDims) at(b, i, h, d int) int { return ((b*s.seq+i)*s.heads+h)*s.dim + d }
+
+// row returns the offset of query i's probabilities for batch b and head h
+// in a [batch, heads, seq, seq] array.
+func (s attnDims) row(b, h, i int) int { return ((b*s.heads+h)*s.seq + i) * s.seq }
+
+// attentionProbsRef64 returns softmax(q·kᵀ/√d + (1-mask)·min_float) for every
+// batch, head and query, [batch, heads, seq, seq]: the additive mask of
+// Hugging Face BERT, spelled out. A nil mask keeps every key.
+func attentionProbsRef64(s attnDims, q, k, mask []float64) []float64 {
+	p := make([]float64, s.batch*s.heads*s.seq*s.seq)
+	scale := 1 / math.Sqrt(float64(s.dim))
+	for b := range s.batch {
+		for h := range s.heads {
+			for i := range s.seq {
+				row := p[s.row(b, h, i):][:s.seq]
+				top := math.Inf(-1)
+				for j := range row {
+					for d := range s.dim {
+						row[j] += q[s.at(b, i, h, d)] * k[s.at(b, j, h, d)]
+					}
+					row[j] *= scale
+					if mask != nil {
+						row[j] += (1 - mask[b*s.seq+j]) * -math.MaxFloat64
+					}
+					top = max(top, row[j])
+				}
+				var sum float64
+				for j := range row {
+					row[j] = math.Exp(row[j] - top)
+					sum += row[j]
+				}
+				for j := range row {
+					row[j] /= sum
+				}
+			}
+		}
+	}
+	return p
+}
+
+// attentionRef64 returns softmax(q·kᵀ/√d + mask)·v per head with the heads
+// concatenated. drop, [batch, heads, seq, seq] or nil, multiplies the
+// probabilities (dropout with a fixed mask).
+func attentionRef64(s attnDims, q, k, v, mask, drop []float64) []float64 {
+	p := attentionProbsRef64(s, q, k, mask)
+	out := make([]float64, len(q))
+	for b := range s.batch {
+		for h := range s.heads {
+			for i := range s.seq {
+				for j := range s.seq {
+					w := p[s.row(b, h, i)+j]
+					if drop != nil {
+						w *= drop[s.row(b, h, i)+j]
+					}
+					for d := range s.dim {
+						out[s.at(b, i, h, d)] += w * v[s.at(b, j, h, d)]
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// attentionRefGrad64 returns the gradients of Σ dy·attentionRef64 for q, k
+// and v.
+func attentionRefGrad64(s attnDims, q, k, v, mask, drop, dy []float64) (dq, dk, dv []float64) {
+	p := attentionProbsRef64(s, q, k, mask)
+	dq, dk, dv = make([]float64, len(q)), make([]float64, len(k)), make([]float64, len(v))
+	scale := 1 / math.Sqrt(float64(s.dim))
+	dp := make([]float64, s.seq) // gradient of one query's probabilities
+	for b := range s.batch {
+		for h := range s.heads {
+			for i := range s.seq {
+				row := p[s.row(b, h, i):][:s.seq]
+				var dot float64
+				for j := range s.seq {
+					m := 1.0
+					if drop != nil {
+						m = drop[s.row(b, h, i)+j]
+					}
+					var g float64
+					for d := range s.dim {
+						g += dy[s.at(b, i, h, d)] * v[s.at(b, j, h, d)]
+						dv[s.at(b, j, h, d)] += row[j] * m * dy[s.at(b, i, h, d)]
+					}
+					dp[j] = g * m
+					dot += dp[j] * row[j]
+				}
+				for j := range s.seq {
+					ds := row[j] * (dp[j] - dot) * scale
+					for d := range s.dim {
+						dq[s.at(b, i, h, d)] += ds * k[s.at(b, j, h, d)]
+						dk[s.at(b, j, h, d)] += ds * q[s.at(b, i, h, d)]
+					}
+				}
+			}
+		}
+	}
+	return dq, dk, dv
+}
+
+// attentionDropout64 returns the probability multipliers Attention applies
+// with dropout p when its stream key comes from a fresh NewRNG(seed).
+func attentionDropout64(s attnDims, p float32, seed uint64) []float64 {
+	m := newDropMask(int(NewRNG(seed).Uint64()), p)
+	drop := make([]float64, s.batch*s.heads*s.seq*s.seq)
+	for i := range drop {
+		drop[i] = float64(m.at(i))
+	}
+	return drop
+}
+
+func TestAttentionAgainstReference(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dims attnDims
+		mask []float32
+		p    float32
+	}{
+		{"pad-tail", attnDims{2, 5, 2, 3}, []float32{1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, 0},
+		{"scattered-mask", attnDims{2, 4, 3, 2}, []float32{0, 1, 1, 0, 1, 0, 1, 1}, 0},
+		{"no-mask", attnDims{1, 6, 1, 4}, nil, 0},
+		{"dropout", attnDims{2, 5, 2, 3}, []float32{1, 1, 1, 1, 1, 1, 1, 1, 1, 0}, 0.3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.dims
+			shape := []int{s.batch, s.seq, s.heads * s.dim}
+			var mask *Tensor
+			var mask64, drop []float64
+			if tc.mask != nil {
+				mask, _ = FromData(tc.mask, s.batch, s.seq)
+				mask64 = to64(tc.mask)
+			}
+			const seed = 5
+			if tc.p > 0 {
+				drop = attentionDropout64(s, tc.p, seed)
+			}
+			checkAgainstRef(t, refCase{
+				name:   "Attention " + tc.name,
+				shapes: [][]int{shape, shape, shape},
+				ref: func(in [][]float64) []float64 {
+					return attentionRef64(s, in[0], in[1], in[2], mask64, drop)
+				},
+				refGrad: func(in [][]float64, dy []float64) [][]float64 {
+					dq, dk, dv := attentionRefGrad64(s, in[0], in[1], in[2], mask64, drop, dy)
+					return [][]float64{dq, dk, dv}
+				},
+				run: func(tp *Tape, in []*Tensor) *Tensor {
+					return tp.Attention(in[0], in[1], in[2], mask, s.heads, tc.p, NewRNG(seed))
+				},
+			})
+		})
+	}
+}
+
+// TestAttentionMaskedKeysIgnored checks that a masked key's value and key
+// vectors neither change the output nor receive gradient.
+func TestAttentionMaskedKeysIgnored(t *testing.T) {
+	const batch, seq, hidden, heads = 2, 6, 8, 2
+	mask, _ := FromData([]float32{1, 1, 1, 1, 0, 0, 1, 0, 1, 1, 1, 1}, batch, seq)
+	r := NewRNG(9)
+	q, k, v := randParam(r, 1, batch, seq, hidden), randParam(r, 1, batch, seq, hidden), randParam(r, 1, batch, seq, hidden)
+	tp := NewTape()
+	y := tp.Attention(q, k, v, mask, heads, 0, nil)
+	before := slices.Clone(y.Data)
+	tp.BackwardWith(y, randFloats(r, y.Size()))
+	for _, pos := range [][2]int{{0, 4}, {0, 5}, {1, 1}} {
+		off := (pos[0]*seq + pos[1]) * hidden
+		for j := range hidden {
+			if k.Grad[off+j] != 0 || v.Grad[off+j] != 0 {
+				t.Fatalf("masked key %v has gradient k %g, v %g", pos, k.Grad[off+j], v.Grad[off+j])
+			}
+			k.Data[off+j] += 100
+			v.Data[off+j] -= 100
+		}
+	}
+	tp.Reset()
+	if after := tp.Attention(q, k, v, mask, heads, 0, nil); !slices.Equal(before, after.Data) {
+		t.Error("changing masked keys and values changed the output")
+	}
+}
+
+// TestAttentionAllMaskedIsUniform checks the Hugging Face behaviour for a
+// sequence whose keys are all masked: every query averages the values.
+func TestAttentionAllMaskedIsUniform(t *testing.T) {
+	const seq, hidden = 4, 6
+	r := NewRNG(4)
+	q, k, v := randParam(r, 1, 1, seq, hidden), randParam(r, 1, 1, seq, hidden), randParam(r, 1, 1, seq, hidden)
+	mask := New(1, seq)
+	y := NewTape().Attention(q, k, v, mask, 2, 0, nil)
+	want := make([]float64, y.Size())
+	for i := range seq {
+		for j := range seq {
+			for d := range hidden {
+				want[i*hidden+d] += float64(v.Data[j*hidden+d]) / seq
+			}
+		}
+	}
+	if e := normErr(y.Data, want); !(e < refTol) {
+		t.Errorf("relative error %.3g from the mean of the values", e)
+	}
+}
+
+// TestAttentionDeterministicSplit runs enough (batch, head) pairs to be
+// split across goroutines and checks the result and gradients are
+// bit-identical to a run on one goroutine.
+func TestAttentionDeterministicSplit(t *testing.T) {
+	const batch, seq, hidden, heads = 4, 32, 64, 4
+	run := func() [][]float32 {
+		r := NewRNG(21)
+		q, k, v := randParam(r, 1, batch, seq, hidden), randParam(r, 1, batch, seq, hidden), randParam(r, 1, batch, seq, hidden)
+		mask := New(batch, seq)
+		for b := range batch {
+			for i := range seq - 3*b {
+				mask.Data[b*seq+i] = 1
+			}
+		}
+		tp := NewTape()
+		y := tp.Attention(q, k, v, mask, heads, 0.1, r)
+		tp.BackwardWith(y, randFloats(r, y.Size()))
+		return [][]float32{slices.Clone(y.Data), q.Grad, k.Grad, v.Grad}
+	}
+	want := run()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	got := run()
+	for i := range want {
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("tensor %d differs between one goroutine and several", i)
+		}
+	}
+}
+
+// TestAttentionDropoutOnlyWhenTraining checks that dropout changes the
+// output while recording and is skipped with gradients disabled.
+func TestAttentionDropoutOnlyWhenTraining(t *testing.T) {
+	r := NewRNG(8)
+	q, k, v := randParam(r, 1, 2, 5, 4), randParam(r, 1, 2, 5, 4), randParam(r, 1, 2, 5, 4)
+	tp := NewTape()
+	plain := slices.Clone(tp.Attention(q, k, v, nil, 2, 0, nil).Data)
+	if dropped := tp.Attention(q, k, v, nil, 2, 0.5, NewRNG(1)); slices.Equal(plain, dropped.Data) {
+		t.Error("dropout 0.5 left the output unchanged")
+	}
+	tp.SetGrad(false)
+	if eval := tp.Attention(q, k, v, nil, 2, 0.5, NewRNG(1)); !slices.Equal(plain, eval.Data) {
+		t.Error("dropout applied with gradients disabled")
+	}
+}
+
+func TestAttentionGolden(t *testing.T) {
+	for _, c := range loadFixture(t, "attention") {
+		t.Run(c.Name, func(t *testing.T) {
+			q, k, v := c.param(t, "q"), c.param(t, "k"), c.param(t, "v")
+			_, maskShape := c.want(t, "mask")
+			mask, err := FromData(c.floats(t, "mask"), maskShape...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp := NewTape()
+			y := tp.Attention(q, k, v, mask, int(c.scalar(t, "heads")), 0, nil)
+			c.check(t, "y", y.Data, y.Shape)
+			tp.BackwardWith(y, c.floats(t, "dy"))
+			c.check(t, "dq", q.Grad, q.Shape)
+			c.check(t, "dk", k.Grad, k.Shape)
+			c.check(t, "dv", v.Grad, v.Shape)
+		})
+	}
+}
+
+func ExampleTape_Attention() {
+	tp := NewTape()
+	// One sequence of three positions, one head of width 2; the last
+	// position is padding, so every query attends to the first two only.
+	x, _ := FromData([]float32{1, 0, 0, 1, 9, 9}, 1, 3, 2)
+	mask, _ := FromData([]float32{1, 1, 0}, 1, 3)
+	y := tp.Attention(x, x, x, mask, 1, 0, nil)
+	fmt.Printf("%.3f\n", y.Data)
+	// Output: [0.670 0.330 0.330 0.670 0.500 0.500]
+}
+
+func BenchmarkAttention(b *testing.B) {
+	for _, c := range []struct{ batch, seq, hidden, heads, kept int }{
+		{16, 64, 256, 4, 64},
+		{16, 64, 256, 4, 32}, // half of every sequence is padding
+		{8, 128, 256, 4, 128},
+	} {
+		b.Run(fmt.Sprintf("b%d-s%d-h%d-kept%d", c.batch, c.seq, c.hidden, c.kept), func(b *testing.B) {
+			r := NewRNG(1)
+			shape := []int{c.batch, c.seq, c.hidden}
+			q, k, v := randParam(r, 1, shape...), randParam(r, 1, shape...), randParam(r, 1, shape...)
+			mask := New(c.batch, c.seq)
+			for i := range c.batch {
+				for j := range c.kept {
+					mask.Data[i*c.seq+j] = 1
+				}
+			}
+			dy := randFloats(r, q.Size())
+			tp := NewTape()
+			b.ReportAllocs()
+			for b.Loop() {
+				tp.Reset()
+				tp.BackwardWith(tp.Attention(q, k, v, mask, c.heads, 0.1, r), dy)
+			}
+		})
+	}
+}

@@ -1,0 +1,220 @@
+package gemm
+
+import "sync"
+
+// Cache blocking. A kc×nc block of packed B stays in L2 while each mr×kc sliver of A sweeps
+// across it from L1.
+const (
+	kcMax  = 384 // longest K block
+	ncSize = 512 // columns of B packed per block (rounded down to a panel multiple)
+)
+
+// kBlocks returns the length of the K blocks: K split evenly into blocks of at most kcMax.
+// It depends on K alone, so every goroutine and thread count sums in the same order.
+func kBlocks(k int) int {
+	n := (k + kcMax - 1) / kcMax
+	return (k + n - 1) / n
+}
+
+// workspace holds one goroutine's packing buffers.
+type workspace struct {
+	b    []float32 // packed block of B: panels of nr columns, k-major within a panel
+	a    []float32 // packed slivers of A: mr rows each, k-major
+	tile []float32 // one mr×nr tile for edges of dst
+}
+
+var workspaces sync.Pool
+
+// getWorkspace returns a workspace for kernel k with room for aLen floats of packed A.
+func getWorkspace(k *kernel, aLen int) *workspace {
+	w, _ := workspaces.Get().(*workspace)
+	if w == nil {
+		w = new(workspace)
+	}
+	w.b = grow(w.b, kcMax*(ncSize/k.nr*k.nr))
+	w.a = grow(w.a, aLen)
+	w.tile = grow(w.tile, k.mr*k.nr)
+	return w
+}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// compute evaluates region r of dst serially.
+//
+// Row-major A is read in place; only a partial sliver at the bottom edge is packed. Transposed
+// A is packed a K block at a time for the whole region: read in place its k steps lie lda
+// apart and, for lda a multiple of 1 KiB, crowd into a few L1 sets.
+func compute(k *kernel, dst, a, b []float32, s Shape, alpha, beta float32, r region) {
+	mr, nr := k.mr, k.nr
+	kcb := kBlocks(s.K)
+	ncb := ncSize / nr * nr
+	slivers := (r.m1 - r.m0 + mr - 1) / mr
+	aLen := kcb * mr
+	if s.TransA {
+		aLen *= slivers
+	}
+	w := getWorkspace(k, aLen)
+	defer workspaces.Put(w)
+	for pc := 0; pc < s.K; pc += kcb {
+		kc := min(kcb, s.K-pc)
+		if s.TransA {
+			packATransposed(w.a, a, s.LDA, r.m0, r.m1, pc, kc, mr)
+		}
+		// Later K blocks accumulate onto what the earlier ones stored.
+		load, bt := beta != 0, beta
+		if pc > 0 {
+			load, bt = true, 1
+		}
+		for jc := r.n0; jc < r.n1; jc += ncb {
+			nc := min(ncb, r.n1-jc)
+			packB(k, w.b, b, s, pc, kc, jc, nc)
+			for i := r.m0; i < r.m1; i += mr {
+				mt := min(mr, r.m1-i)
+				// The sliver of A: row r, column p at as[r*ars + p*acs].
+				var as []float32
+				ars, acs := 1, mr
+				switch {
+				case s.TransA:
+					as = w.a[(i-r.m0)*kc:]
+				case mt < mr:
+					packA(w.a, a, s.LDA, i, mt, pc, kc, mr)
+					as = w.a
+				default:
+					as, ars, acs = a[i*s.LDA+pc:], s.LDA, 1
+				}
+				for j := jc; j < jc+nc; j += nr {
+					bp := w.b[(j-jc)*kc:]
+					nt := min(nr, jc+nc-j)
+					c := dst[i*s.LDC+j:]
+					if mt == mr && nt == nr {
+						k.tile(kc, as, ars, acs, bp, c, s.LDC, alpha, bt, load)
+						continue
+					}
+					k.tile(kc, as, ars, acs, bp, w.tile, nr, alpha, 0, false)
+					mergeTile(c, s.LDC, w.tile, nr, mt, nt, bt, load)
+				}
+			}
+		}
+	}
+}
+
+// mergeTile stores the top-left mt×nt corner of tile t (already scaled by alpha) into c,
+// adding bt·c when load is set. The rounding matches the assembly kernels' epilogue.
+func mergeTile(c []float32, ldc int, t []float32, ldt, mt, nt int, bt float32, load bool) {
+	for i := range mt {
+		row, src := c[i*ldc:i*ldc+nt], t[i*ldt:i*ldt+nt]
+		if !load {
+			copy(row, src)
+			continue
+		}
+		for j, v := range src {
+			row[j] = v + float32(bt*row[j])
+		}
+	}
+}
+
+// packB copies op(B)[pc:pc+kc, jc:jc+nc] into dst as panels of nr columns; within a panel,
+// row p is stored at p*nr. Columns past the edge are zero.
+func packB(k *kernel, dst, b []float32, s Shape, pc, kc, jc, nc int) {
+	nr := k.nr
+	for j0 := 0; j0 < nc; j0 += nr {
+		panel := dst[j0*kc : j0*kc+kc*nr]
+		w := min(nr, nc-j0)
+		if s.TransB {
+			packTransposed(k, panel, b[(jc+j0)*s.LDB+pc:], s.LDB, kc, w)
+		} else {
+			for p := range kc {
+				copy(panel[p*nr:p*nr+w], b[(pc+p)*s.LDB+jc+j0:])
+			}
+		}
+		if w < nr {
+			for p := range kc {
+				clear(panel[p*nr+w : p*nr+nr])
+			}
+		}
+	}
+}
+
+// packTransposed sets panel[p*nr+j] = src[j*ld+p] for p < kc, j < w: eight columns at a
+// time with k's transpose8 when it has one, then four together so that each step writes 16
+// contiguous bytes, then one by one.
+func packTransposed(k *kernel, panel, src []float32, ld, kc, w int) {
+	nr := k.nr
+	j := 0
+	if k.transpose8 != nil {
+		kc8 := kc &^ 7
+		for ; j+8 <= w; j += 8 {
+			if kc8 > 0 {
+				k.transpose8(panel[j:], nr, src[j*ld:], ld, kc8)
+			}
+			for c := range 8 {
+				for p := kc8; p < kc; p++ {
+					panel[p*nr+j+c] = src[(j+c)*ld+p]
+				}
+			}
+		}
+	}
+	for ; j+4 <= w; j += 4 {
+		c0 := src[j*ld:][:kc]
+		c1 := src[(j+1)*ld:][:kc]
+		c2 := src[(j+2)*ld:][:kc]
+		c3 := src[(j+3)*ld:][:kc]
+		for p := range c0 {
+			d := panel[p*nr+j:][:4]
+			d[0], d[1], d[2], d[3] = c0[p], c1[p], c2[p], c3[p]
+		}
+	}
+	for ; j < w; j++ {
+		for p, v := range src[j*ld:][:kc] {
+			panel[p*nr+j] = v
+		}
+	}
+}
+
+// packA copies rows i:i+mt (mt < mr) of row-major A, columns pc:pc+kc, into dst k-major
+// with stride mr, zero-filling the missing rows.
+func packA(dst, a []float32, lda, i, mt, pc, kc, mr int) {
+	for p := range kc {
+		row := dst[p*mr : p*mr+mr]
+		for r := range mt {
+			row[r] = a[(i+r)*lda+pc+p]
+		}
+		clear(row[mt:])
+	}
+}
+
+// packATransposed packs rows m0:m1 of op(A), columns pc:pc+kc, for A stored K×M: slivers of
+// mr rows, each kc×mr and k-major, one after another, the last zero-filled past m1. Writes
+// are sequential; the kc rows of stored A one sliver touches stay in L1 for the next.
+func packATransposed(dst, a []float32, lda, m0, m1, pc, kc, mr int) {
+	for i := m0; i < m1; i += mr {
+		sliver := dst[(i-m0)*kc:][:kc*mr]
+		src := a[pc*lda+i:]
+		if i+mr > m1 {
+			for p := range kc {
+				n := copy(sliver[p*mr:p*mr+mr], src[p*lda:p*lda+m1-i])
+				clear(sliver[p*mr+n : p*mr+mr])
+			}
+			continue
+		}
+		switch mr {
+		case 12:
+			for p := range kc {
+				*(*[12]float32)(sliver[p*12:]) = [12]float32(src[p*lda:])
+			}
+		case 6:
+			for p := range kc {
+				*(*[6]float32)(sliver[p*6:]) = [6]float32(src[p*lda:])
+			}
+		default:
+			for p := range kc {
+				copy(sliver[p*mr:p*mr+mr], src[p*lda:])
+			}
+		}
+	}
+}

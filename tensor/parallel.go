@@ -1,0 +1,110 @@
+package tensor
+
+import (
+	"runtime"
+	"sync"
+)
+
+// kernelArgs carries the operands of a kernel split across goroutines. The
+// tape owns one and reuses it, so handing work to the pool allocates nothing.
+type kernelArgs struct {
+	f   [6][]float32
+	ids []int32
+	i   [4]int
+	s   [4]float32
+
+	n, nChunks, perChunk int // set by dispatch and parallelScratch
+}
+
+// kernelFunc processes items [lo, hi) of a kernel whose operands are in k.
+// It must write only to outputs that belong to those items.
+type kernelFunc func(k *kernelArgs, lo, hi int)
+
+// minParallelWork is the estimated work (items × cost per item, in rough
+// nanoseconds) below which a kernel runs on the calling goroutine: handing
+// a chunk to another goroutine costs about a microsecond.
+const minParallelWork = 64 << 10
+
+// kernel returns the tape's cleared argument block for the next parallel call.
+func (t *Tape) kernel() *kernelArgs {
+	t.kern = kernelArgs{}
+	return &t.kern
+}
+
+// parallel runs fn over items [0, n) with the tape's argument block, split
+// into contiguous chunks whose boundaries depend only on n, cost and
+// GOMAXPROCS. cost is the rough work per item in nanoseconds.
+func (t *Tape) parallel(n, cost int, fn kernelFunc) {
+	t.dispatch(n, t.chunks(n, cost), fn)
+}
+
+// parallelScratch is parallel for kernels that need working space: it
+// places perChunk zeroed floats per chunk in k.f[5] (so the kernel's own
+// operands use f[0] to f[4]), which a kernel finds with k.scratch(lo).
+func (t *Tape) parallelScratch(n, cost, perChunk int, fn kernelFunc) {
+	chunks := t.chunks(n, cost)
+	t.kern.f[5], t.kern.perChunk = t.arena.Floats(chunks*perChunk), perChunk
+	t.dispatch(n, chunks, fn)
+}
+
+// scratch returns the working space of the chunk that starts at item lo.
+// Chunk c starts at floor(c·n/chunks) and n ≥ chunks, so c is the one
+// integer in [lo·chunks/n, (lo+1)·chunks/n), i.e. ceil(lo·chunks/n).
+func (k *kernelArgs) scratch(lo int) []float32 {
+	c := (lo*k.nChunks + k.n - 1) / k.n
+	return k.f[5][c*k.perChunk : (c+1)*k.perChunk]
+}
+
+// chunks returns how many chunks n items of the given cost are split into.
+func (t *Tape) chunks(n, cost int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), n*max(cost, 1)/minParallelWork, n))
+}
+
+// dispatch runs fn over [0, n) in the given number of chunks, the first on
+// the calling goroutine, and waits for all of them.
+func (t *Tape) dispatch(n, chunks int, fn kernelFunc) {
+	t.kern.n, t.kern.nChunks = max(n, 1), chunks
+	if chunks == 1 {
+		fn(&t.kern, 0, n)
+		return
+	}
+	p := workers()
+	t.wg.Add(chunks - 1)
+	for c := 1; c < chunks; c++ {
+		p <- task{fn: fn, k: &t.kern, lo: c * n / chunks, hi: (c + 1) * n / chunks, wg: &t.wg}
+	}
+	fn(&t.kern, 0, n/chunks)
+	t.wg.Wait()
+}
+
+// task is one chunk of a parallel kernel.
+type task struct {
+	fn     kernelFunc
+	k      *kernelArgs
+	lo, hi int
+	wg     *sync.WaitGroup
+}
+
+var (
+	poolOnce sync.Once
+	pool     chan task
+)
+
+// workers returns the queue of the shared worker goroutines, starting them
+// on first use. They live for the life of the process, like the runtime's
+// own background workers.
+func workers() chan<- task {
+	poolOnce.Do(func() {
+		n := runtime.NumCPU()
+		pool = make(chan task, n)
+		for range n {
+			go func() {
+				for tk := range pool {
+					tk.fn(tk.k, tk.lo, tk.hi)
+					tk.wg.Done()
+				}
+			}()
+		}
+	})
+	return pool
+}
