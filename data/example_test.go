@@ -64,3 +64,24 @@ func ExampleOpenAt() {
 	// 2 second
 	// 3 third
 }
+
+func ExampleReadLabelled() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "labelled.csv")
+	os.WriteFile(path, []byte("id,text,threat\n1,sleep well,no\n2,you will disappear,yes\n"), 0o644)
+
+	l, err := data.ReadLabelled([]string{path}, data.LabelOptions{Labels: []string{"threat"}, IDField: "id"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i, text := range l.Texts {
+		fmt.Printf("%s %q threat=%v\n", l.IDs[i], text, l.Labels[i][0])
+	}
+	fmt.Println("positives:", l.Positives())
+	// Output:
+	// 1 "sleep well" threat=false
+	// 2 "you will disappear" threat=true
+	// positives: [1]
+}

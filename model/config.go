@@ -8,7 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"os"
+	"slices"
 
 	"github.com/vigil-ml/vigil/configs"
 	"github.com/vigil-ml/vigil/internal/atomicfile"
@@ -40,6 +43,15 @@ type Config struct {
 	Label2ID          map[string]int `json:"label2id,omitempty" yaml:"label2id,omitempty"`
 	ProblemType       string         `json:"problem_type,omitempty" yaml:"problem_type,omitempty"`
 	ClassifierDropout *float64       `json:"classifier_dropout,omitempty" yaml:"classifier_dropout,omitempty"`
+
+	// Thresholds holds, per label name, the decision threshold on the probability chosen on the
+	// development set by fine-tuning (flag a message when probability >= threshold). Other runtimes
+	// ignore the key; the probabilities they compute are already calibrated.
+	Thresholds map[string]float64 `json:"thresholds,omitempty" yaml:"thresholds,omitempty"`
+	// Temperatures records, per label name, the temperature T fitted on the development set. It is
+	// already folded into the classifier (its weight row and bias divided by T), so it is a record of
+	// the calibration, not something to apply again.
+	Temperatures map[string]float64 `json:"temperatures,omitempty" yaml:"temperatures,omitempty"`
 }
 
 // Preset returns a built-in model size from configs/model: "tiny" (2 layers, 128 hidden, 2 heads;
@@ -106,6 +118,20 @@ func (c Config) Validate() error {
 	if c.ClassifierDropout != nil && (*c.ClassifierDropout < 0 || *c.ClassifierDropout >= 1) {
 		errs = append(errs, fmt.Errorf("classifier_dropout must be in [0, 1), got %g", *c.ClassifierDropout))
 	}
+	for _, name := range sortedKeys(c.Thresholds) {
+		if _, ok := c.Label2ID[name]; !ok {
+			errs = append(errs, fmt.Errorf("thresholds names %q, which is not a label", name))
+		} else if t := c.Thresholds[name]; !(t >= 0 && t <= 1) {
+			errs = append(errs, fmt.Errorf("threshold of %q is %g, outside [0, 1]", name, t))
+		}
+	}
+	for _, name := range sortedKeys(c.Temperatures) {
+		if _, ok := c.Label2ID[name]; !ok {
+			errs = append(errs, fmt.Errorf("temperatures names %q, which is not a label", name))
+		} else if t := c.Temperatures[name]; !(t > 0) || math.IsInf(t, 0) {
+			errs = append(errs, fmt.Errorf("temperature of %q is %g, not a positive number", name, t))
+		}
+	}
 	if c.PadTokenID < 0 || (c.VocabSize > 0 && c.PadTokenID >= c.VocabSize) {
 		errs = append(errs, fmt.Errorf("pad_token_id %d outside the vocabulary", c.PadTokenID))
 	}
@@ -134,6 +160,7 @@ func (c Config) WithLabels(labels []string) Config {
 		c.Label2ID[l] = i
 	}
 	c.ProblemType = "multi_label_classification"
+	c.Thresholds, c.Temperatures = nil, nil // they belonged to the old labels
 	return c
 }
 
@@ -144,6 +171,11 @@ func (c Config) classifierDropout() float64 {
 		return *c.ClassifierDropout
 	}
 	return c.HiddenDropoutProb
+}
+
+// sortedKeys returns m's keys in order, so errors come out the same every time.
+func sortedKeys(m map[string]float64) []string {
+	return slices.Sorted(maps.Keys(m))
 }
 
 // HeadDim is the width of one attention head.

@@ -74,3 +74,43 @@ func TestReadConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigCalibration(t *testing.T) {
+	base, _ := Preset("tiny", 50)
+	base = base.WithLabels([]string{"threat", "drugs"})
+	good := base
+	good.Thresholds = map[string]float64{"threat": 0.4, "drugs": 0.7}
+	good.Temperatures = map[string]float64{"threat": 1.5, "drugs": 0.8}
+	p := filepath.Join(t.TempDir(), "config.json")
+	if err := WriteConfig(p, good); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Thresholds["threat"] != 0.4 || got.Temperatures["drugs"] != 0.8 {
+		t.Errorf("round trip: thresholds %v, temperatures %v", got.Thresholds, got.Temperatures)
+	}
+	if relabelled := got.WithLabels([]string{"spam"}); relabelled.Thresholds != nil || relabelled.Temperatures != nil {
+		t.Error("new labels kept the old labels' thresholds")
+	}
+	tests := []struct {
+		name         string
+		thresholds   map[string]float64
+		temperatures map[string]float64
+		want         string
+	}{
+		{"unknown label", map[string]float64{"spam": 0.5}, nil, `thresholds names "spam"`},
+		{"threshold above 1", map[string]float64{"threat": 1.5}, nil, `threshold of "threat" is 1.5`},
+		{"zero temperature", nil, map[string]float64{"drugs": 0}, `temperature of "drugs" is 0`},
+		{"temperature of unknown label", nil, map[string]float64{"x": 1}, `temperatures names "x"`},
+	}
+	for _, tc := range tests {
+		c := base
+		c.Thresholds, c.Temperatures = tc.thresholds, tc.temperatures
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/vigil-ml/vigil/model"
 	"github.com/vigil-ml/vigil/tensor"
 	"github.com/vigil-ml/vigil/tensor/optim"
+	"github.com/vigil-ml/vigil/tokenize"
 )
 
 // Example takes one masked-language-model training step, saves the model as a Hugging Face model
@@ -62,4 +63,35 @@ func Example() {
 	// masked tokens: 2
 	// new parameters: [bert.pooler.dense.weight bert.pooler.dense.bias classifier.weight classifier.bias]
 	// probabilities: 4
+}
+
+// ExampleScorer_ScoreTexts scores raw messages with a classifier, one probability per label each.
+func ExampleScorer_ScoreTexts() {
+	vocab := []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "you", "will", "disappear", "sleep", "well"}
+	tok, err := tokenize.New(vocab, tokenize.DefaultOptions())
+	if err != nil {
+		panic(err)
+	}
+	cfg, err := model.Preset("tiny", tok.VocabSize())
+	if err != nil {
+		panic(err)
+	}
+	m, err := model.New(cfg.WithLabels([]string{"threat"}), model.SequenceClassification, 1)
+	if err != nil {
+		panic(err)
+	}
+	texts := []string{"you will disappear", "sleep well", "you"}
+	fmt.Println(model.TextBatch(tok, texts, 0).IDs)
+	probs, err := model.NewScorer(m).ScoreTexts(tok, texts, 128, 32)
+	if err != nil {
+		panic(err)
+	}
+	for i, p := range probs {
+		fmt.Printf("%q: %d label(s), in (0, 1): %v\n", texts[i], len(p), p[0] > 0 && p[0] < 1)
+	}
+	// Output:
+	// [2 5 6 7 3 2 8 9 3 0 2 5 3 0 0]
+	// "you will disappear": 1 label(s), in (0, 1): true
+	// "sleep well": 1 label(s), in (0, 1): true
+	// "you": 1 label(s), in (0, 1): true
 }

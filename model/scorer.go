@@ -11,6 +11,9 @@ import (
 // operation already spreads over GOMAXPROCS goroutines. A Scorer is not safe for concurrent use;
 // give each goroutine its own (they may share the Model).
 type Scorer struct {
+	// Progress, when set, is called by ScoreTexts after each batch with the texts done and the total.
+	Progress func(done, total int)
+
 	m *Model
 	t *tensor.Tape
 }

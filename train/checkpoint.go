@@ -31,6 +31,7 @@ type checkpointState struct {
 	RNG    []byte          `json:"rng"`  // dropout generator
 	Data   json.RawMessage `json:"data"` // the training Stream's position
 	Params []paramInfo     `json:"params"`
+	Best   selection       `json:"best"` // model selection, with Trainer.Select
 }
 
 type paramInfo struct {
@@ -72,8 +73,10 @@ func (t *Trainer[B]) checkpoint() error {
 	if err := os.RemoveAll(old); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	if err := t.Save(t.Dir); err != nil {
-		return fmt.Errorf("checkpoint at step %d: save model: %w", t.step, err)
+	if t.Select == nil { // with Select, Dir holds the best weights, saved when they were found
+		if err := t.Save(t.Dir); err != nil {
+			return fmt.Errorf("checkpoint at step %d: save model: %w", t.step, err)
+		}
 	}
 	t.saved = t.step
 	return nil
@@ -106,7 +109,7 @@ func (t *Trainer[B]) writeState(dir string) error {
 	if !json.Valid(data) {
 		return errors.New("data position is not JSON")
 	}
-	cs := checkpointState{Step: t.step, Config: t.Config, RNG: rng, Data: data}
+	cs := checkpointState{Step: t.step, Config: t.Config, RNG: rng, Data: data, Best: t.best}
 	for _, p := range t.params {
 		cs.Params = append(cs.Params, paramInfo{Name: p.Name, Shape: p.Shape})
 	}
@@ -183,7 +186,7 @@ func (t *Trainer[B]) restore() error {
 	if err := t.Train.Restore(cs.Data); err != nil {
 		return fmt.Errorf("resume: data position: %w", err)
 	}
-	t.step, t.saved = cs.Step, cs.Step
+	t.step, t.saved, t.best = cs.Step, cs.Step, cs.Best
 	return nil
 }
 

@@ -10,6 +10,15 @@
 // that was never interrupted. Exactness assumes the same build and GOMAXPROCS (the engine splits work
 // by core count) and unchanged input files, which run.json records by hash (see CheckInputs).
 //
+// With Select set, every evaluation also scores the model on held-out data; Dir then keeps the
+// best-scoring weights and Config.Patience stops a run that no longer improves. LRScale gives each
+// parameter its own learning-rate multiplier per step (layer-wise decay, a frozen encoder).
+//
+// For fine-tuning, ClassSet and ClassStream turn a labelled set into classification batches,
+// Classifier trains a model's multi-label head with per-label positive weights, SelectByPRAUC scores
+// it on dev by mean PR-AUC, and Calibrate fits a temperature per label on dev, folds it into the
+// classifier's weights and picks the decision thresholds.
+//
 // Corpus turns text files into MLM batches: lines are tokenized, packed into sequences of up to
 // SeqLen tokens, split into a held-out and a training part by a fixed rule, shuffled within bounded
 // blocks and masked dynamically, each epoch differently but reproducibly.

@@ -3,9 +3,11 @@ package train_test
 import (
 	"fmt"
 	"log"
+	"math"
 	"os"
 	"path/filepath"
 
+	"github.com/vigil-ml/vigil/model"
 	"github.com/vigil-ml/vigil/tokenize"
 	"github.com/vigil-ml/vigil/train"
 )
@@ -56,4 +58,34 @@ func ExampleCorpus() {
 	// [CLS] we meet at the harbour [SEP] bring [-100 -100 -100 -100 -100 -100 -100 -100]
 	// [CLS] [MASK] [MASK] [SEP] sleep [MASK] [SEP] [PAD] [-100 8 11 -100 -100 13 -100 -100]
 	// targets 3 tokens 15
+}
+
+// ExampleFoldTemperatures calibrates a classifier whose logits are twice too confident: the fitted
+// temperature, folded into the classifier's weights, halves them.
+func ExampleFoldTemperatures() {
+	// Held-out logits and labels: the model says ±4 where ±2 would be honest.
+	var logits []float64
+	var labels []bool
+	for i := range 2000 {
+		z := float64(i%9 - 4)
+		p := 1 / (1 + math.Exp(-z/2))
+		logits = append(logits, z)
+		labels = append(labels, float64(i%97)/97 < p)
+	}
+	temp, err := train.FitTemperature(logits, labels)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("temperature %.1f\n", temp)
+
+	cfg, _ := model.Preset("tiny", 10)
+	m, _ := model.New(cfg.WithLabels([]string{"threat"}), model.SequenceClassification, 1)
+	m.Classifier.Out.Bias.Data[0] = 3
+	if err := train.FoldTemperatures(m, []float64{temp}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("bias after folding %.1f\n", m.Classifier.Out.Bias.Data[0])
+	// Output:
+	// temperature 2.0
+	// bias after folding 1.5
 }

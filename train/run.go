@@ -26,6 +26,9 @@ type RunInfo struct {
 	Seed    uint64    `json:"seed"`
 	Config  any       `json:"config"` // the resolved settings
 	Inputs  []Input   `json:"inputs"`
+	// Data, when set, describes what the command found in its inputs, such as set sizes and texts
+	// shared between the training and held-out sets.
+	Data any `json:"data,omitempty"`
 }
 
 // Input identifies one input file by content.

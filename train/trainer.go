@@ -62,6 +62,7 @@ type Config struct {
 	ClipNorm    float64 `yaml:"clip_norm" json:"clip_norm"`       // global gradient-norm limit; 0: no clipping
 	EvalEvery   int     `yaml:"eval_every" json:"eval_every"`     // evaluate every N steps and at the end; 0: only at the end
 	SaveEvery   int     `yaml:"save_every" json:"save_every"`     // checkpoint every N steps; 0: only at the end
+	Patience    int     `yaml:"patience" json:"patience"`         // evaluations without a better Select score before stopping; 0: never stop early
 	Seed        uint64  `yaml:"seed" json:"seed"`                 // seeds the dropout generator
 }
 
@@ -78,8 +79,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.GradAccum < 0:
 		return fmt.Errorf("grad_accum %d must not be negative", c.GradAccum)
-	case c.WeightDecay < 0 || c.ClipNorm < 0 || c.EvalEvery < 0 || c.SaveEvery < 0:
-		return errors.New("weight_decay, clip_norm, eval_every and save_every must not be negative")
+	case c.WeightDecay < 0 || c.ClipNorm < 0 || c.EvalEvery < 0 || c.SaveEvery < 0 || c.Patience < 0:
+		return errors.New("weight_decay, clip_norm, eval_every, save_every and patience must not be negative")
 	case c.Beta1 < 0 || c.Beta1 >= 1 || c.Beta2 < 0 || c.Beta2 >= 1 || c.Eps < 0:
 		return fmt.Errorf("AdamW betas (%g, %g) must lie in [0, 1) and eps %g must not be negative", c.Beta1, c.Beta2, c.Eps)
 	}
@@ -104,6 +105,10 @@ type Metrics struct {
 	TokensPerS float64  `json:"tokens_per_s"`
 	EvalLoss   *float64 `json:"eval_loss,omitempty"` // mean loss on the held-out batches, when evaluated
 	EvalPPL    *float64 `json:"eval_ppl,omitempty"`  // exp(EvalLoss), for language models
+	// Eval holds the named metrics Trainer.Select returned, when it ran.
+	Eval map[string]float64 `json:"eval,omitempty"`
+	// Best marks an evaluation whose Select score beat every earlier one: these weights are in Dir.
+	Best bool `json:"best,omitempty"`
 }
 
 // Result summarises a finished (or interrupted) run.
@@ -112,6 +117,12 @@ type Result struct {
 	Step     int     // updates done, counting those before a resume
 	Loss     float64 // training loss of the last update
 	EvalLoss float64 // last evaluation's loss; NaN when never evaluated
+	// Best is the highest Select score and BestStep the step that reached it; NaN and 0 without Select
+	// or before the first evaluation.
+	Best     float64
+	BestStep int
+	// Stopped reports that Config.Patience ended the run before MaxSteps.
+	Stopped bool
 }
 
 // ErrInterrupted is returned (wrapped) when the context ends a run early; a checkpoint was written.
@@ -140,6 +151,20 @@ type Trainer[B Batch] struct {
 	Progress io.Writer
 	// Log, if set, sees every metrics line as it is written.
 	Log func(Metrics)
+	// Select, when set, scores the model on held-out data at every evaluation, higher being better,
+	// and returns named metrics for metrics.jsonl. It keeps the best: the weights in Dir are those of
+	// the best-scoring evaluation (saved when it happens), not the last, and after Config.Patience
+	// evaluations without a better score the run stops early. Without Select, Dir holds the last
+	// checkpoint's weights.
+	Select func() (score float64, metrics map[string]float64, err error)
+	// EvalAt, when set, names further steps after which to evaluate, such as the ends of epochs,
+	// besides every EvalEvery steps and the last.
+	EvalAt func(step int) bool
+	// LRScale, when set, returns one learning-rate multiplier per parameter (in Params order) for the
+	// update after step updates, as optim.AdamW.SetLRScale takes them: layer-wise decay, or 0 to freeze
+	// a parameter. A frozen parameter's gradient is cleared before clipping, so the gradient norm
+	// counts only the parameters that train. It must be a function of step alone, for exact resume.
+	LRScale func(step int) []float64
 
 	opt     *optim.AdamW
 	params  []*tensor.Tensor
@@ -148,6 +173,16 @@ type Trainer[B Batch] struct {
 	step    int
 	saved   int // step of the last checkpoint
 	metrics *metricsLog
+	best    selection
+}
+
+// selection tracks the best Select score; checkpoints store it so that a resumed run keeps judging
+// against the same best.
+type selection struct {
+	Score   *float64 `json:"score,omitempty"` // nil before the first evaluation
+	Step    int      `json:"step"`
+	Since   int      `json:"since"`   // evaluations since the best
+	Stopped bool     `json:"stopped"` // patience ran out
 }
 
 // Run trains until Config.MaxSteps updates are done or ctx ends. It checkpoints every SaveEvery
@@ -167,10 +202,11 @@ func (t *Trainer[B]) Run(ctx context.Context) (res Result, err error) {
 	cfg := t.Config
 	sched := cfg.Schedule()
 	res.Step, res.Resumed = t.step, t.step
+	defer func() { t.result(&res) }()
 	var bar *progress.Bar
 	var tokens, barTotal int64
 	micro := make([]B, 0, cfg.accum())
-	for t.step < cfg.MaxSteps {
+	for t.step < cfg.MaxSteps && !t.best.Stopped {
 		// The context is checked between updates only, so a checkpoint always follows a whole update.
 		if err := ctx.Err(); err != nil {
 			bar.Finish(tokens)
@@ -199,7 +235,7 @@ func (t *Trainer[B]) Run(ctx context.Context) (res Result, err error) {
 			bar = progress.New(t.Progress, "training", barTotal, "tok")
 		}
 		bar.Update(tokens)
-		if (cfg.SaveEvery > 0 && t.step%cfg.SaveEvery == 0) || t.step == cfg.MaxSteps {
+		if (cfg.SaveEvery > 0 && t.step%cfg.SaveEvery == 0) || t.step == cfg.MaxSteps || t.best.Stopped {
 			if err := t.checkpoint(); err != nil {
 				return res, err
 			}
@@ -207,6 +243,14 @@ func (t *Trainer[B]) Run(ctx context.Context) (res Result, err error) {
 	}
 	bar.Finish(max(tokens, barTotal))
 	return res, nil
+}
+
+// result fills in res's model-selection fields.
+func (t *Trainer[B]) result(res *Result) {
+	res.Best, res.BestStep, res.Stopped = math.NaN(), t.best.Step, t.best.Stopped
+	if t.best.Score != nil {
+		res.Best = *t.best.Score
+	}
 }
 
 // trainStep reads the micro-batches of one update into micro, applies the update and evaluates when
@@ -230,7 +274,7 @@ func (t *Trainer[B]) trainStep(micro []B, sched Schedule) (Metrics, error) {
 	if d := time.Since(began).Seconds(); d > 0 {
 		m.TokensPerS = float64(n) / d
 	}
-	if every := t.Config.EvalEvery; (every > 0 && t.step%every == 0) || t.step == t.Config.MaxSteps {
+	if t.evalDue() {
 		el, ok, err := t.evaluate()
 		if err != nil {
 			return Metrics{}, fmt.Errorf("evaluation at step %d: %w", t.step, err)
@@ -242,8 +286,46 @@ func (t *Trainer[B]) trainStep(micro []B, sched Schedule) (Metrics, error) {
 				m.EvalPPL = &ppl
 			}
 		}
+		if err := t.selectBest(&m); err != nil {
+			return Metrics{}, fmt.Errorf("evaluation at step %d: %w", t.step, err)
+		}
 	}
 	return m, nil
+}
+
+// evalDue reports whether an evaluation follows the update just made.
+func (t *Trainer[B]) evalDue() bool {
+	every := t.Config.EvalEvery
+	return (every > 0 && t.step%every == 0) || t.step == t.Config.MaxSteps || (t.EvalAt != nil && t.EvalAt(t.step))
+}
+
+// selectBest runs Select, saves the weights into Dir when they score best so far and stops the run
+// when patience runs out.
+func (t *Trainer[B]) selectBest(m *Metrics) error {
+	if t.Select == nil {
+		return nil
+	}
+	score, metrics, err := t.Select()
+	if err != nil {
+		return err
+	}
+	if math.IsNaN(score) || math.IsInf(score, 0) {
+		return fmt.Errorf("selection score is %g", score)
+	}
+	m.Eval = metrics
+	if t.best.Score == nil || score > *t.best.Score {
+		if err := t.Save(t.Dir); err != nil {
+			return fmt.Errorf("save best model: %w", err)
+		}
+		t.best = selection{Score: &score, Step: t.step}
+		m.Best = true
+		return nil
+	}
+	t.best.Since++
+	if p := t.Config.Patience; p > 0 && t.best.Since >= p {
+		t.best.Stopped = true
+	}
+	return nil
 }
 
 // start builds the optimizer and restores a checkpoint when resuming.
@@ -265,7 +347,7 @@ func (t *Trainer[B]) start() error {
 	})
 	t.tape = tensor.NewTape()
 	t.rng = tensor.NewRNG(cfg.Seed ^ dropoutSalt)
-	t.step, t.saved = 0, 0
+	t.step, t.saved, t.best = 0, 0, selection{}
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
@@ -323,6 +405,17 @@ func (t *Trainer[B]) update(micro []B, lr float64) (loss, norm float64, tokens i
 	limit := t.Config.ClipNorm
 	if limit == 0 {
 		limit = math.Inf(1)
+	}
+	if t.LRScale != nil {
+		scale := t.LRScale(t.step)
+		if err := t.opt.SetLRScale(scale); err != nil {
+			return 0, 0, 0, fmt.Errorf("step %d: %w", t.step+1, err)
+		}
+		for i, s := range scale {
+			if s == 0 {
+				clear(t.params[i].Grad)
+			}
+		}
 	}
 	norm = optim.ClipGradNorm(t.params, limit)
 	if math.IsNaN(loss) || math.IsInf(loss, 0) || math.IsNaN(norm) || math.IsInf(norm, 0) {

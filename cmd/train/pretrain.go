@@ -6,16 +6,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
-	"reflect"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-	"github.com/vigil-ml/vigil/configs"
 	"github.com/vigil-ml/vigil/data"
 	"github.com/vigil-ml/vigil/internal/config"
 	"github.com/vigil-ml/vigil/internal/progress"
@@ -162,28 +156,7 @@ func absPaths(s *pretrainSettings) error {
 	for i := range s.Data {
 		paths = append(paths, &s.Data[i])
 	}
-	for _, p := range paths {
-		if *p == "" {
-			continue
-		}
-		abs, err := filepath.Abs(*p)
-		if err != nil {
-			return fmt.Errorf("pretrain: %w", err)
-		}
-		*p = abs
-	}
-	return nil
-}
-
-// onlyFlags reports whether no flag outside names was given.
-func onlyFlags(fs *pflag.FlagSet, names ...string) bool {
-	only := true
-	fs.Visit(func(f *pflag.Flag) {
-		if !slices.Contains(names, f.Name) {
-			only = false
-		}
-	})
-	return only
+	return absolute("pretrain", paths...)
 }
 
 // pretrainRun is one invocation of `train pretrain`.
@@ -258,14 +231,15 @@ func (p *pretrainRun) run(ctx context.Context) error {
 		}
 	}
 	if !p.resume {
-		if err := p.startRunDir(tok, m); err != nil {
+		if err := startRunDir("pretrain", s.Out, p.overwrite, tok, m, p.s, s.Seed, s.Data, nil); err != nil {
 			return err
 		}
 	}
 	mlm := mlmModel{m}
 	tr := &train.Trainer[train.MLMBatch]{
 		Model: mlm, Train: corpus, Eval: corpus.Eval(), Perplexity: true, Dir: s.Out,
-		Save: m.Save, Load: mlm.load, Config: tcfg, Resume: p.resume, Progress: p.errOut,
+		Save: m.Save, Load: func(dir string) error { return train.LoadWeights(m, dir) },
+		Config: tcfg, Resume: p.resume, Progress: p.errOut,
 		Log: func(mt train.Metrics) {
 			if mt.EvalLoss != nil {
 				fmt.Fprintf(p.out, "step %d/%d  loss %.4f  eval loss %.4f  perplexity %.2f\n", mt.Step, steps, mt.Loss, *mt.EvalLoss, *mt.EvalPPL)
@@ -276,7 +250,7 @@ func (p *pretrainRun) run(ctx context.Context) error {
 		cfg.NumHiddenLayers, cfg.HiddenSize, stats.Train, stats.HeldOut, steps, s.GradAccum, s.BatchSize)
 	res, err := tr.Run(ctx)
 	if errors.Is(err, train.ErrInterrupted) {
-		return &exitError{code: 130, err: fmt.Errorf("pretrain: %w; continue with: train pretrain --out %s --resume", err, s.Out)}
+		return interrupted("pretrain", s.Out, err)
 	}
 	if err != nil {
 		return fmt.Errorf("pretrain: %w", err)
@@ -298,25 +272,11 @@ func (p *pretrainRun) run(ctx context.Context) error {
 func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model, error) {
 	out := p.s.Out
 	if p.resume {
-		if !train.HasCheckpoint(out) {
-			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: %s holds no checkpoint (%s/)", out, train.StateDir)
-		}
-		var saved pretrainSettings
-		info, err := train.ReadRunInfo(out, &saved)
+		saved, err := resumeSettings("pretrain", out, p.s, p.onlyOut)
 		if err != nil {
-			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: %w", err)
-		}
-		saved.Out = out
-		if !p.onlyOut {
-			if key := firstDifference(p.s, saved); key != "" {
-				return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: setting %s differs from the run's (see %s); repeat the original settings or give only --out and --resume",
-					key, filepath.Join(out, train.RunFile))
-			}
+			return nil, model.Config{}, nil, err
 		}
 		p.s = saved
-		if err := train.CheckInputs(info); err != nil {
-			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: %w", err)
-		}
 		tok, err := tokenize.Load(filepath.Join(out, "tokenizer.json"))
 		if err != nil {
 			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: %w", err)
@@ -327,7 +287,7 @@ func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model
 		}
 		return tok, cfg, nil, nil
 	}
-	if err := p.checkOut(); err != nil {
+	if err := checkOut("pretrain", out, p.overwrite); err != nil {
 		return nil, model.Config{}, nil, err
 	}
 	s := p.s
@@ -349,7 +309,7 @@ func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model
 		for _, w := range info.Warnings() {
 			fmt.Fprintf(p.errOut, "train: warning: --init %s: %s\n", s.Init, w)
 		}
-		if err := checkVocab(tok, m.Config, s.Init); err != nil {
+		if err := checkVocab("pretrain", tok, m.Config, s.Init); err != nil {
 			return nil, model.Config{}, nil, err
 		}
 		return tok, m.Config, m, nil
@@ -370,51 +330,12 @@ func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model
 		if cfg, err = model.ReadConfig(s.Model); err != nil {
 			return nil, model.Config{}, nil, fmt.Errorf("pretrain: %w", err)
 		}
-		if err := checkVocab(tok, cfg, s.Model); err != nil {
+		if err := checkVocab("pretrain", tok, cfg, s.Model); err != nil {
 			return nil, model.Config{}, nil, err
 		}
 	}
 	cfg.PadTokenID = int(tok.PadID())
 	return tok, cfg, nil, nil
-}
-
-// isPreset reports whether name is a built-in model size rather than a config file.
-func isPreset(name string) bool { return slices.Contains(configs.Models(), name) }
-
-func isFile(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && !fi.IsDir()
-}
-
-// checkVocab reports a model whose vocabulary does not match the tokenizer.
-func checkVocab(tok *tokenize.Tokenizer, cfg model.Config, from string) error {
-	if cfg.VocabSize != tok.VocabSize() {
-		return fmt.Errorf("pretrain: %s: the model's vocab_size %d does not match the tokenizer's %d tokens",
-			from, cfg.VocabSize, tok.VocabSize())
-	}
-	return nil
-}
-
-// checkOut refuses a fresh run in a directory that holds a run or other files, unless --overwrite.
-func (p *pretrainRun) checkOut() error {
-	out := p.s.Out
-	if train.HasCheckpoint(out) {
-		if p.overwrite {
-			return fmt.Errorf("pretrain: %s holds a run with a checkpoint; --overwrite never discards one: continue it with --resume or remove it", out)
-		}
-		return fmt.Errorf("pretrain: %s holds a run; continue it with --resume or choose another --out", out)
-	}
-	entries, err := os.ReadDir(out)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("pretrain: --out: %w", err)
-	}
-	if len(entries) > 0 && !p.overwrite {
-		return fmt.Errorf("pretrain: %s is not empty; pass --overwrite to start a run there anyway", out)
-	}
-	return nil
 }
 
 // checkPretrainSettings reports settings that cannot work, before anything is read or written.
@@ -449,49 +370,6 @@ func (p *pretrainRun) scan(ctx context.Context, c *train.Corpus) (train.CorpusSt
 	return stats, nil
 }
 
-// startRunDir writes the files a new run begins with: the tokenizer, the initial model and run.json.
-// With --overwrite it first removes what an earlier run left.
-func (p *pretrainRun) startRunDir(tok *tokenize.Tokenizer, m *model.Model) error {
-	out := p.s.Out
-	if p.overwrite {
-		for _, name := range []string{train.StateDir + ".tmp", train.StateDir + ".old", train.MetricsFile} {
-			if err := os.RemoveAll(filepath.Join(out, name)); err != nil {
-				return fmt.Errorf("pretrain: --overwrite: %w", err)
-			}
-		}
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("pretrain: %w", err)
-	}
-	inputs := append([]string(nil), p.s.Data...)
-	info, err := train.NewRunInfo("pretrain", p.s, p.s.Seed, inputs)
-	if err != nil {
-		return fmt.Errorf("pretrain: %w", err)
-	}
-	if err := tok.Save(filepath.Join(out, "tokenizer.json")); err != nil {
-		return fmt.Errorf("pretrain: %w", err)
-	}
-	if err := m.Save(out); err != nil {
-		return fmt.Errorf("pretrain: %w", err)
-	}
-	if err := train.WriteRunInfo(out, info); err != nil {
-		return fmt.Errorf("pretrain: %w", err)
-	}
-	return nil
-}
-
-// firstDifference returns the yaml key of the first field in which a and b differ, or "".
-func firstDifference(a, b pretrainSettings) string {
-	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
-	for i := range va.NumField() {
-		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
-			name, _, _ := strings.Cut(va.Type().Field(i).Tag.Get("yaml"), ",")
-			return name
-		}
-	}
-	return ""
-}
-
 // mlmModel lets the Trainer train a model.Model on MLM batches.
 type mlmModel struct{ m *model.Model }
 
@@ -499,23 +377,4 @@ func (a mlmModel) Params() []*tensor.Tensor { return a.m.Params() }
 
 func (a mlmModel) Loss(t *tensor.Tape, b train.MLMBatch, rng *tensor.RNG) (*tensor.Tensor, int, error) {
 	return a.m.Loss(t, &model.Batch{Batch: b.Size, Seq: b.Len, IDs: b.IDs, AttentionMask: b.AttentionMask, Labels: b.Labels}, rng)
-}
-
-// load replaces the model's weights with those saved in dir.
-func (a mlmModel) load(dir string) error {
-	saved, _, err := model.Load(dir, model.LoadOptions{Arch: model.MaskedLM})
-	if err != nil {
-		return err
-	}
-	dst, src := a.m.Params(), saved.Params()
-	if len(dst) != len(src) {
-		return fmt.Errorf("%s holds %d parameters, the model has %d", dir, len(src), len(dst))
-	}
-	for i, p := range dst {
-		if p.Size() != src[i].Size() || p.Name != src[i].Name {
-			return fmt.Errorf("%s: parameter %s does not match the model's %s", dir, src[i], p)
-		}
-		copy(p.Data, src[i].Data)
-	}
-	return nil
 }
