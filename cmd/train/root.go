@@ -15,6 +15,9 @@ func newRootCmd() *cobra.Command {
 		Long: `train builds the pieces of a message-triage model on a CPU:
 
   train tokenizer   learn a WordPiece vocabulary (Hugging Face tokenizer.json)
+  train pretrain    masked-language-model pretraining, or domain adaptation with --init
+  train finetune    train, calibrate and threshold one sigmoid head per label
+  train eval        score held-out labels, write a report, gate against a baseline
 
 Settings come from defaults < --config FILE (YAML) < flags < --set key.path=value.
 Errors print one line and exit with status 2.`,
