@@ -4,6 +4,7 @@ PYTHON    ?= /usr/bin/python3
 STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 SHARED    ?= ../shared/data
 INTEROP   ?= $(CURDIR)/.interop
+DEMO      ?= runs/demo
 
 .PHONY: help build test race lint interop bench bench-tokenize bench-gemm demo generate clean
 
@@ -45,8 +46,26 @@ bench-gemm: ## GEMM GFLOP/s against the measured FMA peak and PyTorch
 	-$(PYTHON) tools/bench/matmul.py
 	-OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE python3 tools/bench/matmul.py
 
-demo: ## the end-to-end demo on synthetic data (arrives with the demo pipeline)
-	@echo "make demo: the end-to-end demo pipeline arrives with the pretraining and fine-tuning stages"; exit 1
+demo: build ## the end-to-end demo on synthetic data, into $(DEMO) (removed first): 1-3 minutes on 2 cores
+	rm -rf $(DEMO)
+	@echo "== 1/6 synthetic corpora"
+	$(GO) run ./tools/demo -out $(DEMO)/data
+	@echo "== 2/6 tokenizer"
+	bin/train tokenizer --corpus $(DEMO)/data/web.txt --corpus $(DEMO)/data/chats.jsonl \
+		--vocab-size 3000 --lowercase --out $(DEMO)/tok
+	@echo "== 3/6 pretraining on web and news text"
+	bin/train pretrain --model tiny --tokenizer $(DEMO)/tok --data $(DEMO)/data/web.txt --out $(DEMO)/pretrain \
+		--max-steps 400 --seq-len 64 --lr 1e-3 --warmup 40 --eval-every 100 --save-every 0
+	@echo "== 4/6 domain adaptation on chat messages"
+	bin/train pretrain --init $(DEMO)/pretrain --data $(DEMO)/data/chats.jsonl --out $(DEMO)/adapt \
+		--max-steps 200 --seq-len 64 --lr 5e-4 --warmup 20 --eval-every 50 --save-every 0
+	@echo "== 5/6 fine-tuning the threat and drugs heads"
+	bin/train finetune --init $(DEMO)/adapt --train $(DEMO)/data/train.csv --dev $(DEMO)/data/dev.csv \
+		--test $(DEMO)/data/test.csv --labels threat,drugs --id-field id --max-len 48 --epochs 5 --lr 3e-4 \
+		--pos-weight auto --out $(DEMO)/clf
+	@echo "== 6/6 evaluation on held-out messages"
+	bin/train eval --model $(DEMO)/clf --data $(DEMO)/data/test.csv --id-field id --lexicon en --report $(DEMO)/report
+	@$(GO) run ./tools/demo -summary $(DEMO)/report
 
 clean: ## remove build outputs
 	rm -rf bin $(INTEROP)
