@@ -6,7 +6,7 @@ SHARED    ?= ../shared/data
 INTEROP   ?= $(CURDIR)/.interop
 DEMO      ?= runs/demo
 
-.PHONY: help build test race lint interop bench bench-tokenize bench-gemm demo generate clean
+.PHONY: help build test race lint interop bench bench-tokenize bench-gemm bench-train demo generate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -35,7 +35,7 @@ interop: ## check Vigil's tokenizer against @huggingface/tokenizers (Node)
 		$(if $(wildcard $(SHARED)/vocab/bert-base-uncased-vocab.txt),-vocab $(SHARED)/vocab/bert-base-uncased-vocab.txt)
 	node interop/tokenizers/check.mjs $(INTEROP)
 
-bench: bench-tokenize bench-gemm ## every benchmark summary
+bench: bench-tokenize bench-gemm bench-train ## every benchmark summary
 
 bench-tokenize: ## tokenizer throughput and training time, against @huggingface/tokenizers
 	npm ci --no-audit --no-fund --silent --prefix interop/tokenizers
@@ -45,6 +45,9 @@ bench-gemm: ## GEMM GFLOP/s against the measured FMA peak and PyTorch
 	$(GO) run ./tools/benchgemm
 	-$(PYTHON) tools/bench/matmul.py
 	-OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE python3 tools/bench/matmul.py
+
+bench-train: ## one training step and inference of `small` against PyTorch 1.13, as installed and tuned
+	$(GO) run ./tools/benchtrain -python $(PYTHON)
 
 demo: build ## the end-to-end demo on synthetic data, into $(DEMO) (removed first): 1-3 minutes on 2 cores
 	rm -rf $(DEMO)

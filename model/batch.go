@@ -56,3 +56,15 @@ func (b *Batch) Validate(c Config) error {
 	}
 	return nil
 }
+
+// sequences returns sequences [lo, hi) of b, sharing b's per-token slices; Targets are left out.
+func (b *Batch) sequences(lo, hi int) Batch {
+	part := func(s []int32) []int32 {
+		if s == nil {
+			return nil
+		}
+		return s[lo*b.Seq : hi*b.Seq]
+	}
+	return Batch{Batch: hi - lo, Seq: b.Seq, IDs: part(b.IDs), TypeIDs: part(b.TypeIDs),
+		AttentionMask: part(b.AttentionMask), Labels: part(b.Labels)}
+}

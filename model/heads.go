@@ -12,9 +12,14 @@ func (m *Model) MLMLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Te
 	if err := m.check(b, MaskedLM); err != nil {
 		return nil, err
 	}
+	return m.mlmLogits(t, b, rng), nil
+}
+
+// mlmLogits is MLMLogits for a batch already checked.
+func (m *Model) mlmLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) *tensor.Tensor {
 	h := m.encode(t, b, rng)
 	logits := m.MLM.Forward(t, t.Reshape(h, b.Batch*b.Seq, m.Config.HiddenSize))
-	return t.Reshape(logits, b.Batch, b.Seq, m.Config.VocabSize), nil
+	return t.Reshape(logits, b.Batch, b.Seq, m.Config.VocabSize)
 }
 
 // MLMLoss returns the mean cross-entropy over b's labelled positions, as BertForMaskedLM's loss.
@@ -64,13 +69,18 @@ func (m *Model) ClassLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.
 	if err := m.check(b, SequenceClassification); err != nil {
 		return nil, err
 	}
+	return m.classLogits(t, b, rng), nil
+}
+
+// classLogits is ClassLogits for a batch already checked.
+func (m *Model) classLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) *tensor.Tensor {
 	h := m.encode(t, b, rng)
 	first := make([]int32, b.Batch)
 	for i := range first {
 		first[i] = int32(i * b.Seq)
 	}
 	cls := t.Embedding(t.Reshape(h, b.Batch*b.Seq, m.Config.HiddenSize), first)
-	return m.Classifier.Forward(t, cls, dropout(m.Config.classifierDropout(), rng), rng), nil
+	return m.Classifier.Forward(t, cls, dropout(m.Config.classifierDropout(), rng), rng)
 }
 
 // ClassLoss returns the mean binary cross-entropy of the label logits against b.Targets, as

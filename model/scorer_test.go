@@ -61,3 +61,54 @@ func TestScorer(t *testing.T) {
 		t.Error("out-of-vocabulary id: no error")
 	}
 }
+
+// TestScorerSlices checks that a batch of more than scoreTokens tokens, scored in slices, gives what
+// one forward pass over the whole batch gives, while the scorer's arena holds one slice's worth.
+func TestScorerSlices(t *testing.T) {
+	const seq = 16
+	batch := 2*scoreTokens/seq + 3 // two full slices and a short one
+	b := toyBatch(tensor.NewRNG(2), 30, batch, seq)
+	tests := []struct {
+		name  string
+		arch  Architecture
+		whole func(m *Model, tape *tensor.Tape) (*tensor.Tensor, error)
+		score func(s *Scorer) ([]float32, error)
+	}{
+		{"probabilities", SequenceClassification,
+			func(m *Model, tape *tensor.Tape) (*tensor.Tensor, error) {
+				logits, err := m.ClassLogits(tape, b, nil)
+				if err == nil {
+					for i, x := range logits.Data {
+						logits.Data[i] = float32(1 / (1 + math.Exp(-float64(x))))
+					}
+				}
+				return logits, err
+			},
+			func(s *Scorer) ([]float32, error) { return s.Probabilities(nil, b) }},
+		{"MLM logits", MaskedLM,
+			func(m *Model, tape *tensor.Tape) (*tensor.Tensor, error) { return m.MLMLogits(tape, b, nil) },
+			func(s *Scorer) ([]float32, error) { return s.MLMLogits(nil, b) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newModel(t, testConfig(30).WithLabels([]string{"threat", "drugs"}), tt.arch, 5)
+			tape := tensor.NewTape()
+			tape.SetGrad(false)
+			want, err := tt.whole(m, tape)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := NewScorer(m)
+			got, err := tt.score(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := relErr(got, want.Data); e > 1e-5 {
+				t.Errorf("sliced scoring differs from one forward pass by %g", e)
+			}
+			if whole, sliced := tape.Arena().Bytes(), s.t.Arena().Bytes(); 2*sliced > whole {
+				t.Errorf("the scorer's arena holds %d bytes, the whole batch's %d: want less than half", sliced, whole)
+			}
+		})
+	}
+}

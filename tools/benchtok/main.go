@@ -15,7 +15,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vigil-ml/vigil/internal/procstat"
 	"github.com/vigil-ml/vigil/internal/textgen"
 	"github.com/vigil-ml/vigil/tokenize"
 )
@@ -177,7 +177,7 @@ func trainMeasured(corpus []string, vocabSize int) (*training, error) {
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	hwm, err := vmHWM()
+	hwm, err := procstat.PeakRSS()
 	if err != nil {
 		fmt.Println("peak RSS unavailable:", err)
 	}
@@ -221,29 +221,6 @@ func sampleHeap() (stop func() uint64) {
 		defer mu.Unlock()
 		return peak
 	}
-}
-
-// vmHWM reads the process's peak resident set size from /proc/self/status.
-func vmHWM() (uint64, error) {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	return parseVmHWM(string(data))
-}
-
-// parseVmHWM returns the VmHWM field of a /proc/PID/status text in bytes.
-func parseVmHWM(status string) (uint64, error) {
-	for line := range strings.Lines(status) {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("parse VmHWM %q: %w", strings.TrimSpace(rest), err)
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, errors.New("no VmHWM in /proc/self/status")
 }
 
 // throughput is the median of repeated EncodeBatch runs.

@@ -13,29 +13,6 @@ import (
 	"github.com/vigil-ml/vigil/tokenize"
 )
 
-func TestParseVmHWM(t *testing.T) {
-	tests := []struct {
-		name, status string
-		want         uint64
-		wantErr      bool
-	}{
-		{"present", "Name:\tx\nVmPeak:\t 10 kB\nVmHWM:\t    2048 kB\nVmRSS:\t 1 kB\n", 2048 << 10, false},
-		{"missing", "Name:\tx\n", 0, true},
-		{"garbled", "VmHWM:\tlots kB\n", 0, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseVmHWM(tt.status)
-			if got != tt.want || (err != nil) != tt.wantErr {
-				t.Errorf("got %d, %v; want %d, error %v", got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
-	if hwm, err := vmHWM(); err == nil && hwm == 0 {
-		t.Error("this process reports a zero peak RSS")
-	}
-}
-
 func TestAppendLines(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.txt")
 	if err := os.WriteFile(path, []byte("one\n\n  \ntwo \xff\r\n three\n"), 0o644); err != nil {
