@@ -27,25 +27,29 @@ func TestBlockLearnsToyTask(t *testing.T) {
 	}
 }
 
+// TestBlockStepAllocatesNothing counts heap allocations of a training step,
+// on one goroutine (testing.AllocsPerRun sets GOMAXPROCS=1) and with the
+// work split across two, so the threaded GEMM and op dispatch are covered.
 func TestBlockStepAllocatesNothing(t *testing.T) {
 	tr := newBlockTrainer(5)
 	for range 3 {
 		tr.step() // grow the arena, tape and pools to the step's size
 	}
-	if n := allocsPerStep(20, func() { tr.step() }); n != 0 {
-		t.Errorf("a training step allocates %v times after warm-up, want 0", n)
+	if n := testing.AllocsPerRun(20, func() { tr.step() }); n != 0 {
+		t.Errorf("a training step on one goroutine allocates %v times after warm-up, want 0", n)
 	}
-}
-
-// allocsPerStep returns the mean number of heap allocations of f over runs
-// calls. Unlike testing.AllocsPerRun it keeps GOMAXPROCS as it is, so work
-// split across goroutines is counted too.
-func allocsPerStep(runs int, f func()) float64 {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	for range 3 {
+		tr.step()
+	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	for range runs {
-		f()
+	const steps = 20
+	for range steps {
+		tr.step()
 	}
 	runtime.ReadMemStats(&after)
-	return float64(after.Mallocs-before.Mallocs) / float64(runs)
+	if n := float64(after.Mallocs-before.Mallocs) / steps; n != 0 {
+		t.Errorf("a training step on two goroutines allocates %v times after warm-up, want 0", n)
+	}
 }

@@ -63,7 +63,7 @@ func compute(k *kernel, dst, a, b []float32, s Shape, alpha, beta float32, r reg
 	for pc := 0; pc < s.K; pc += kcb {
 		kc := min(kcb, s.K-pc)
 		if s.TransA {
-			packATransposed(w.a, a, s.LDA, r.m0, r.m1, pc, kc, mr)
+			packATransposed(k, w.a, a, s.LDA, r.m0, r.m1, pc, kc)
 		}
 		// Later K blocks accumulate onto what the earlier ones stored.
 		load, bt := beta != 0, beta
@@ -189,32 +189,33 @@ func packA(dst, a []float32, lda, i, mt, pc, kc, mr int) {
 }
 
 // packATransposed packs rows m0:m1 of op(A), columns pc:pc+kc, for A stored K×M: slivers of
-// mr rows, each kc×mr and k-major, one after another, the last zero-filled past m1. Writes
-// are sequential; the kc rows of stored A one sliver touches stay in L1 for the next.
-func packATransposed(dst, a []float32, lda, m0, m1, pc, kc, mr int) {
-	for i := m0; i < m1; i += mr {
-		sliver := dst[(i-m0)*kc:][:kc*mr]
-		src := a[pc*lda+i:]
-		if i+mr > m1 {
-			for p := range kc {
-				n := copy(sliver[p*mr:p*mr+mr], src[p*lda:p*lda+m1-i])
-				clear(sliver[p*mr+n : p*mr+mr])
-			}
+// mr rows, each kc×mr and k-major, one after another, the last zero-filled past m1. Whole
+// slivers go eight at a time, reading each stored row of A sequentially: going sliver by
+// sliver instead reads kc lines lda apart, which for lda a multiple of 1 KiB share a few L1
+// sets and miss every time.
+func packATransposed(k *kernel, dst, a []float32, lda, m0, m1, pc, kc int) {
+	const group = 8
+	mr := k.mr
+	full := (m1 - m0) / mr * mr
+	for g := 0; g < full; g += group * mr {
+		ge := min(g+group*mr, full)
+		if k.packA != nil {
+			k.packA(dst[g*kc:], a[pc*lda+m0+g:], lda, kc, (ge-g)/mr)
 			continue
 		}
-		switch mr {
-		case 12:
-			for p := range kc {
-				*(*[12]float32)(sliver[p*12:]) = [12]float32(src[p*lda:])
+		for p := range kc {
+			src := a[(pc+p)*lda+m0+g : (pc+p)*lda+m0+ge]
+			for s := 0; s < len(src); s += mr {
+				copy(dst[(g+s)*kc+p*mr:][:mr], src[s:])
 			}
-		case 6:
-			for p := range kc {
-				*(*[6]float32)(sliver[p*6:]) = [6]float32(src[p*lda:])
-			}
-		default:
-			for p := range kc {
-				copy(sliver[p*mr:p*mr+mr], src[p*lda:])
-			}
+		}
+	}
+	if full < m1-m0 {
+		sliver := dst[full*kc:][:kc*mr]
+		src := a[pc*lda+m0+full:]
+		for p := range kc {
+			n := copy(sliver[p*mr:p*mr+mr], src[p*lda:p*lda+m1-m0-full])
+			clear(sliver[p*mr+n : p*mr+mr])
 		}
 	}
 }

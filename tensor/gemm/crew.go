@@ -32,10 +32,20 @@ type helper struct {
 	wake   chan struct{}
 }
 
-// crew holds the helpers. Only one product at a time uses it; others start goroutines.
+// crew holds the helpers and the job they share. Only one product at a time uses it; others
+// start goroutines. Reusing one job keeps a threaded product free of heap allocations.
 var crew struct {
 	sync.Mutex
 	helpers []*helper
+	job     job
+}
+
+// yield lets other goroutines and, where the system allows, other threads run: when the
+// machine has more runnable threads than cores, a helper that is not running may be waiting
+// for the core of the goroutine that polls for it.
+func yield() {
+	runtime.Gosched()
+	osYield()
 }
 
 // loop runs tasks handed to h, polling while it has been idle for less than helperSpin.
@@ -48,7 +58,7 @@ func (h *helper) loop() {
 				last = time.Now()
 				continue
 			}
-			runtime.Gosched()
+			yield()
 		}
 		// Publish parked before the last look at job; give pairs it with the converse,
 		// so either this look sees the job or give sees parked and sends a wake-up.
@@ -95,7 +105,8 @@ func runParallel(k *kernel, dst, a, b []float32, s Shape, alpha, beta float32, p
 		crew.helpers = append(crew.helpers, h)
 		go h.loop()
 	}
-	j := &job{k: k, dst: dst, a: a, b: b, s: s, alpha: alpha, beta: beta, p: p}
+	j := &crew.job
+	j.k, j.dst, j.a, j.b, j.s, j.alpha, j.beta, j.p = k, dst, a, b, s, alpha, beta, p
 	j.left.Store(int32(p.n - 1))
 	for t := 1; t < p.n; t++ {
 		crew.helpers[t-1].give(j, t)
@@ -103,6 +114,7 @@ func runParallel(k *kernel, dst, a, b []float32, s Shape, alpha, beta float32, p
 	compute(k, dst, a, b, s, alpha, beta, p.region(0, s.M, s.N))
 	// Parking here would add the wake-up latency back; yield until the helpers finish.
 	for j.left.Load() > 0 {
-		runtime.Gosched()
+		yield()
 	}
+	j.dst, j.a, j.b = nil, nil, nil // do not keep the operands alive
 }

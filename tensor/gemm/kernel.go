@@ -20,6 +20,9 @@ type kernel struct {
 	// transpose8, when not nil, sets dst[p*ldd+c] = src[c*lds+p] for c < 8 and p < kc, a
 	// multiple of 8: the bulk of packing B stored transposed.
 	transpose8 func(dst []float32, ldd int, src []float32, lds, kc int)
+	// packA, when not nil, packs n whole slivers of transposed A: it sets
+	// dst[s*kc*mr+p*mr+r] = src[p*lda+s*mr+r] for s < n, p < kc, r < mr.
+	packA func(dst, src []float32, lda, kc, n int)
 }
 
 // active is the kernel Gemm uses.

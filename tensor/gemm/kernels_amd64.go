@@ -2,9 +2,13 @@
 
 package gemm
 
+// tileAVX512RowMajor computes a 12×32 tile as kernel.tile does, with A(r,p) at a[r*lda+p].
+//
 //go:noescape
 func tileAVX512RowMajor(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load bool)
 
+// tileAVX512KMajor computes a 12×32 tile as kernel.tile does, with A(r,p) at a[r+p*lda].
+//
 //go:noescape
 func tileAVX512KMajor(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load bool)
 
@@ -13,9 +17,18 @@ func peakAVX512(iters int)
 
 const peakAVX512Flops = 768
 
+// packAAVX512 sets dst[s*kc*12+p*12+r] = src[p*lda+s*12+r] for s < n, p < kc, r < 12.
+//
+//go:noescape
+func packAAVX512(dst, src *float32, lda, kc, n int)
+
+// tileAVX2RowMajor computes a 6×16 tile as kernel.tile does, with A(r,p) at a[r*lda+p].
+//
 //go:noescape
 func tileAVX2RowMajor(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load bool)
 
+// tileAVX2KMajor computes a 6×16 tile as kernel.tile does, with A(r,p) at a[r+p*lda].
+//
 //go:noescape
 func tileAVX2KMajor(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load bool)
 
@@ -23,6 +36,11 @@ func tileAVX2KMajor(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, 
 func peakAVX2(iters int)
 
 const peakAVX2Flops = 192
+
+// packAAVX2 sets dst[s*kc*6+p*6+r] = src[p*lda+s*6+r] for s < n, p < kc, r < 6.
+//
+//go:noescape
+func packAAVX2(dst, src *float32, lda, kc, n int)
 
 // packT8AVX2 sets dst[p*ldd+c] = src[c*lds+p] for c < 8 and p < kc, a multiple of 8.
 //

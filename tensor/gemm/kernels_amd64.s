@@ -790,6 +790,44 @@ done:
 	VZEROUPPER
 	RET
 
+// func packAAVX512(dst, src *float32, lda, kc, n int)
+TEXT ·packAAVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), BX
+	SHLQ $2, BX
+	MOVQ kc+24(FP), CX
+	MOVQ n+32(FP), DX
+	TESTQ CX, CX
+	JEQ done
+	TESTQ DX, DX
+	JEQ done
+	MOVQ CX, R8
+	IMULQ $48, R8
+
+row:
+	MOVQ SI, R9
+	MOVQ DI, R10
+	MOVQ DX, R11
+
+sliver:
+	VMOVUPS 0(R9), Y0
+	VMOVUPS Y0, 0(R10)
+	VMOVUPS 32(R9), X1
+	VMOVUPS X1, 32(R10)
+	ADDQ $48, R9
+	ADDQ R8, R10
+	DECQ R11
+	JNE sliver
+	ADDQ BX, SI
+	ADDQ $48, DI
+	DECQ CX
+	JNE row
+
+done:
+	VZEROUPPER
+	RET
+
 // func tileAVX2RowMajor(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load bool)
 TEXT ·tileAVX2RowMajor(SB), NOSPLIT, $0-57
 	MOVQ kc+0(FP), CX
@@ -1234,6 +1272,44 @@ peakAVX2_loop:
 	VFMADD231PS Y0, Y1, Y15
 	DECQ CX
 	JNZ peakAVX2_loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func packAAVX2(dst, src *float32, lda, kc, n int)
+TEXT ·packAAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), BX
+	SHLQ $2, BX
+	MOVQ kc+24(FP), CX
+	MOVQ n+32(FP), DX
+	TESTQ CX, CX
+	JEQ done
+	TESTQ DX, DX
+	JEQ done
+	MOVQ CX, R8
+	IMULQ $24, R8
+
+row:
+	MOVQ SI, R9
+	MOVQ DI, R10
+	MOVQ DX, R11
+
+sliver:
+	VMOVUPS 0(R9), X0
+	VMOVUPS X0, 0(R10)
+	MOVQ 16(R9), R12
+	MOVQ R12, 16(R10)
+	ADDQ $24, R9
+	ADDQ R8, R10
+	DECQ R11
+	JNE sliver
+	ADDQ BX, SI
+	ADDQ $24, DI
+	DECQ CX
+	JNE row
 
 done:
 	VZEROUPPER

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,13 +31,23 @@ var variants = []struct {
 func main() {
 	reps := flag.Int("reps", 7, "timed repetitions per measurement; the median is printed")
 	rep := flag.Duration("rep", 100*time.Millisecond, "minimum duration of one repetition")
+	threadList := flag.String("threads", "1,2", "comma-separated thread counts to measure")
 	flag.Parse()
 	if *reps < 1 {
 		fmt.Fprintln(os.Stderr, "benchgemm: -reps must be at least 1")
 		os.Exit(2)
 	}
+	var threadCounts []int
+	for f := range strings.SplitSeq(*threadList, ",") {
+		t, err := strconv.Atoi(f)
+		if err != nil || t < 1 {
+			fmt.Fprintf(os.Stderr, "benchgemm: -threads: %q is not a positive count\n", f)
+			os.Exit(2)
+		}
+		threadCounts = append(threadCounts, t)
+	}
 	fmt.Fprintf(os.Stderr, "kernel %s\n", gemm.Kernel())
-	for _, threads := range []int{1, 2} {
+	for _, threads := range threadCounts {
 		for _, sh := range shapes {
 			for _, v := range variants {
 				s := gemm.Shape{M: sh[0], N: sh[1], K: sh[2], TransA: v.transA, TransB: v.transB, Threads: threads}

@@ -8,8 +8,8 @@
 // Each instruction set gets two tile kernels that differ only in how A is laid out:
 // "RowMajor", rows lda apart and k contiguous, for A read in place, and "KMajor", the mr
 // elements of one k contiguous and k steps lda apart, for packed A. Each also gets a
-// register-only FMA loop used to measure the arithmetic ceiling. An AVX2 8×8 transpose packs
-// B when it is stored transposed.
+// register-only FMA loop used to measure the arithmetic ceiling, and a copy loop that packs
+// transposed A. An AVX2 8×8 transpose packs B when it is stored transposed.
 package main
 
 import (
@@ -52,6 +52,7 @@ func main() {
 			x.tile(&s, &g, kMajor)
 		}
 		x.peak(&s, &g)
+		x.packA(&s, &g)
 	}
 	transpose8(&s, &g)
 	src, err := format.Source(g.Bytes())
@@ -100,7 +101,12 @@ func (x isa) tile(s, g *bytes.Buffer, kMajor bool) {
 	if kMajor {
 		name = "tile" + x.name + "KMajor"
 	}
-	fmt.Fprintf(g, "\n//go:noescape\nfunc %s(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load bool)\n", name)
+	layout := "A(r,p) at a[r*lda+p]"
+	if kMajor {
+		layout = "A(r,p) at a[r+p*lda]"
+	}
+	fmt.Fprintf(g, "\n// %s computes a %d×%d tile as kernel.tile does, with %s.\n//\n//go:noescape\n", name, x.mr, x.nr(), layout)
+	fmt.Fprintf(g, "func %s(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load bool)\n", name)
 	w := func(format string, args ...any) { fmt.Fprintf(s, "\t"+format+"\n", args...) }
 	fmt.Fprintf(s, "\n// func %s(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load bool)\n", name)
 	fmt.Fprintf(s, "TEXT ·%s(SB), NOSPLIT, $0-57\n", name)
@@ -310,6 +316,77 @@ func packT8AVX2(dst *float32, ldd int, src *float32, lds, kc int)
 	w("LEAQ (DI)(R8*8), DI")
 	w("DECQ CX")
 	w("JNE block")
+	s.WriteString("\ndone:\n")
+	w("VZEROUPPER")
+	w("RET")
+}
+
+// packA writes packA<name>, which copies n consecutive mr-float slivers of each of kc rows
+// of stored transposed A, lda floats apart, into n packed k-major slivers of kc×mr floats.
+func (x isa) packA(s, g *bytes.Buffer) {
+	name := "packA" + x.name
+	fmt.Fprintf(g, `
+// %s sets dst[s*kc*%[2]d+p*%[2]d+r] = src[p*lda+s*%[2]d+r] for s < n, p < kc, r < %[2]d.
+//
+//go:noescape
+func %[1]s(dst, src *float32, lda, kc, n int)
+`, name, x.mr)
+	w := func(format string, args ...any) { fmt.Fprintf(s, "\t"+format+"\n", args...) }
+	fmt.Fprintf(s, "\n// func %s(dst, src *float32, lda, kc, n int)\nTEXT ·%[1]s(SB), NOSPLIT, $0-40\n", name)
+	bytes := 4 * x.mr
+	w("MOVQ dst+0(FP), DI")
+	w("MOVQ src+8(FP), SI")
+	w("MOVQ lda+16(FP), BX")
+	w("SHLQ $2, BX")
+	w("MOVQ kc+24(FP), CX")
+	w("MOVQ n+32(FP), DX")
+	w("TESTQ CX, CX")
+	w("JEQ done")
+	w("TESTQ DX, DX")
+	w("JEQ done")
+	w("MOVQ CX, R8")
+	w("IMULQ $%d, R8", bytes) // bytes between slivers in dst
+	s.WriteString("\nrow:\n")
+	w("MOVQ SI, R9")
+	w("MOVQ DI, R10")
+	w("MOVQ DX, R11")
+	s.WriteString("\nsliver:\n")
+	// Copy bytes in the widest pieces that fit: 32, 16, then 8.
+	type piece struct {
+		size int
+		load string
+	}
+	var pieces []piece
+	for off := 0; off < bytes; {
+		switch {
+		case bytes-off >= 32:
+			pieces = append(pieces, piece{32, "Y"})
+		case bytes-off >= 16:
+			pieces = append(pieces, piece{16, "X"})
+		default:
+			pieces = append(pieces, piece{8, "R"})
+		}
+		off += pieces[len(pieces)-1].size
+	}
+	off := 0
+	for i, p := range pieces {
+		if p.load == "R" {
+			w("MOVQ %d(R9), R12", off)
+			w("MOVQ R12, %d(R10)", off)
+		} else {
+			w("VMOVUPS %d(R9), %s%d", off, p.load, i)
+			w("VMOVUPS %s%d, %d(R10)", p.load, i, off)
+		}
+		off += p.size
+	}
+	w("ADDQ $%d, R9", bytes)
+	w("ADDQ R8, R10")
+	w("DECQ R11")
+	w("JNE sliver")
+	w("ADDQ BX, SI")
+	w("ADDQ $%d, DI", bytes)
+	w("DECQ CX")
+	w("JNE row")
 	s.WriteString("\ndone:\n")
 	w("VZEROUPPER")
 	w("RET")
