@@ -6,7 +6,7 @@ SHARED    ?= ../shared/data
 INTEROP   ?= $(CURDIR)/.interop
 DEMO      ?= runs/demo
 
-.PHONY: help build test race lint interop bench bench-tokenize bench-gemm bench-train demo generate clean
+.PHONY: help build test race lint interop bench bench-tokenize bench-gemm bench-train demo germeval generate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -48,6 +48,10 @@ bench-gemm: ## GEMM GFLOP/s against the measured FMA peak and PyTorch
 
 bench-train: ## one training step and inference of `small` against PyTorch 1.13, as installed and tuned
 	$(GO) run ./tools/benchtrain -python $(PYTHON)
+
+germeval: ## GermEval violence experiment with the pretraining ablation (about an hour on 2 cores; needs ../shared/data)
+	SHARED=$(SHARED) tools/experiments/germeval.sh
+	tools/experiments/germeval-summary.sh
 
 demo: build ## the end-to-end demo on synthetic data, into $(DEMO) (removed first): 1-3 minutes on 2 cores
 	rm -rf $(DEMO)
