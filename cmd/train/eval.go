@@ -17,7 +17,6 @@ import (
 	"github.com/vigil-ml/vigil/configs"
 	"github.com/vigil-ml/vigil/data"
 	"github.com/vigil-ml/vigil/eval"
-	"github.com/vigil-ml/vigil/internal/config"
 	"github.com/vigil-ml/vigil/internal/progress"
 	"github.com/vigil-ml/vigil/model"
 	"github.com/vigil-ml/vigil/tokenize"
@@ -90,14 +89,7 @@ Settings without a flag (--config FILE or --set key=value): resamples (bootstrap
   train eval --model runs/ft --data heldout.jsonl.gz --id-field msg_id --baseline ci/report.json --max-drop 0.01`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := sf.resolve(c, &s, []config.Binding{
-				{Flag: "model", Key: "model"}, {Flag: "data", Key: "data"}, {Flag: "format", Key: "format"},
-				{Flag: "labels", Key: "labels"}, {Flag: "text-field", Key: "text_field"},
-				{Flag: "id-field", Key: "id_field"}, {Flag: "report", Key: "report"}, {Flag: "lexicon", Key: "lexicon"},
-				{Flag: "baseline", Key: "baseline"}, {Flag: "max-drop", Key: "max_drop"},
-				{Flag: "show-text", Key: "show_text"}, {Flag: "max-len", Key: "max_len"},
-				{Flag: "batch-size", Key: "batch_size"}, {Flag: "seed", Key: "seed"},
-			}); err != nil {
+			if err := sf.resolve(c, &s); err != nil {
 				return err
 			}
 			return runEval(c, s)
@@ -374,9 +366,7 @@ table of what regressed and exit with status 1; otherwise exit 0. Unreadable rep
 		Example: `  train eval gate --report runs/ft/report/report.json --baseline ci/report.json --max-drop 0.01`,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := sf.resolve(c, &s, []config.Binding{
-				{Flag: "report", Key: "report"}, {Flag: "baseline", Key: "baseline"}, {Flag: "max-drop", Key: "max_drop"},
-			}); err != nil {
+			if err := sf.resolve(c, &s); err != nil {
 				return err
 			}
 			switch {

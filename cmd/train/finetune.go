@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vigil-ml/vigil/data"
-	"github.com/vigil-ml/vigil/internal/config"
 	"github.com/vigil-ml/vigil/model"
 	"github.com/vigil-ml/vigil/tokenize"
 	"github.com/vigil-ml/vigil/train"
@@ -107,17 +106,7 @@ save_every.`,
   train finetune --out runs/clf --resume`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := sf.resolve(c, &s, []config.Binding{
-				{Flag: "init", Key: "init"}, {Flag: "train", Key: "train"}, {Flag: "dev", Key: "dev"},
-				{Flag: "test", Key: "test"}, {Flag: "labels", Key: "labels"}, {Flag: "format", Key: "format"},
-				{Flag: "text-field", Key: "text_field"}, {Flag: "id-field", Key: "id_field"}, {Flag: "out", Key: "out"},
-				{Flag: "epochs", Key: "epochs"}, {Flag: "max-steps", Key: "max_steps"},
-				{Flag: "batch-size", Key: "batch_size"}, {Flag: "max-len", Key: "max_len"}, {Flag: "lr", Key: "lr"},
-				{Flag: "seed", Key: "seed"}, {Flag: "dev-fraction", Key: "dev_fraction"},
-				{Flag: "pos-weight", Key: "pos_weight"}, {Flag: "layer-decay", Key: "layer_decay"},
-				{Flag: "freeze-steps", Key: "freeze_steps"}, {Flag: "patience", Key: "patience"},
-				{Flag: "target-recall", Key: "target_recall"}, {Flag: "eval-every", Key: "eval_every"},
-			}); err != nil {
+			if err := sf.resolve(c, &s, "resume", "overwrite"); err != nil {
 				return err
 			}
 			if err := finetuneAbsPaths(&s); err != nil {

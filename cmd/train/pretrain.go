@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vigil-ml/vigil/data"
-	"github.com/vigil-ml/vigil/internal/config"
 	"github.com/vigil-ml/vigil/internal/progress"
 	"github.com/vigil-ml/vigil/model"
 	"github.com/vigil-ml/vigil/tensor"
@@ -101,16 +100,7 @@ weight_decay, clip_norm, mask_prob, holdout_every, eval_sequences, shuffle_block
   train pretrain --out runs/pre --resume`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := sf.resolve(c, &s, []config.Binding{
-				{Flag: "model", Key: "model"}, {Flag: "tokenizer", Key: "tokenizer"}, {Flag: "init", Key: "init"},
-				{Flag: "data", Key: "data"}, {Flag: "format", Key: "format"}, {Flag: "text-field", Key: "text_field"},
-				{Flag: "out", Key: "out"}, {Flag: "max-steps", Key: "max_steps"}, {Flag: "epochs", Key: "epochs"},
-				{Flag: "batch-size", Key: "batch_size"}, {Flag: "grad-accum", Key: "grad_accum"},
-				{Flag: "seq-len", Key: "seq_len"}, {Flag: "line-by-line", Key: "line_by_line"}, {Flag: "lr", Key: "lr"},
-				{Flag: "warmup", Key: "warmup"}, {Flag: "save-every", Key: "save_every"},
-				{Flag: "eval-every", Key: "eval_every"}, {Flag: "seed", Key: "seed"},
-				{Flag: "whole-word", Key: "whole_word"},
-			}); err != nil {
+			if err := sf.resolve(c, &s, "resume", "overwrite"); err != nil {
 				return err
 			}
 			if err := absPaths(&s); err != nil {

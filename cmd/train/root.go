@@ -55,6 +55,8 @@ func (s *settingsFlags) add(c *cobra.Command) {
 }
 
 // resolve fills dst (holding defaults) from the config file, the flags given and the --set overrides.
-func (s *settingsFlags) resolve(c *cobra.Command, dst any, bindings []config.Binding) error {
+// Every flag sets the key of its name (dashes as underscores) except --config, --set and notSettings.
+func (s *settingsFlags) resolve(c *cobra.Command, dst any, notSettings ...string) error {
+	bindings := config.FlagBindings(c.Flags(), append([]string{"config", "set", "help"}, notSettings...)...)
 	return config.Resolve(dst, s.file, c.Flags(), bindings, s.sets)
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vigil-ml/vigil/data"
-	"github.com/vigil-ml/vigil/internal/config"
 	"github.com/vigil-ml/vigil/internal/progress"
 	"github.com/vigil-ml/vigil/tokenize"
 )
@@ -42,13 +41,7 @@ The special tokens [PAD] [UNK] [CLS] [SEP] [MASK] get ids 0..4.`,
 		Example: `  train tokenizer --corpus news.txt --corpus chats.jsonl.gz --vocab-size 16000 --lowercase --out runs/tok`,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := sf.resolve(c, &s, []config.Binding{
-				{Flag: "corpus", Key: "corpus"}, {Flag: "format", Key: "format"},
-				{Flag: "text-field", Key: "text_field"}, {Flag: "vocab-size", Key: "vocab_size"},
-				{Flag: "min-frequency", Key: "min_frequency"}, {Flag: "limit-alphabet", Key: "limit_alphabet"},
-				{Flag: "lowercase", Key: "lowercase"}, {Flag: "strip-accents", Key: "strip_accents"},
-				{Flag: "out", Key: "out"},
-			}); err != nil {
+			if err := sf.resolve(c, &s); err != nil {
 				return err
 			}
 			return runTokenizer(c, s)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -22,6 +23,19 @@ import (
 type Binding struct {
 	Flag string // flag name without dashes
 	Key  string // dotted settings path, e.g. "optim.lr"
+}
+
+// FlagBindings binds every flag of fs, except the named ones, to the top-level key of the same name
+// with dashes as underscores: --vocab-size sets vocab_size. Resolve rejects a binding whose key does
+// not exist, so a flag that is not a setting must be named here.
+func FlagBindings(fs *pflag.FlagSet, except ...string) []Binding {
+	var b []Binding
+	fs.VisitAll(func(f *pflag.Flag) {
+		if !slices.Contains(except, f.Name) {
+			b = append(b, Binding{Flag: f.Name, Key: strings.ReplaceAll(f.Name, "-", "_")})
+		}
+	})
+	return b
 }
 
 // Resolve fills dst (a pointer to a settings struct already holding the defaults) from the YAML file
@@ -49,6 +63,9 @@ func Resolve(dst any, file string, fs *pflag.FlagSet, bindings []Binding, sets [
 		f := fs.Lookup(bd.Flag)
 		if f == nil {
 			return fmt.Errorf("config: no flag --%s for key %s", bd.Flag, bd.Key)
+		}
+		if !hasPath(tree, bd.Key) {
+			return fmt.Errorf("config: flag --%s has no setting %q", bd.Flag, bd.Key)
 		}
 		if !f.Changed {
 			continue
@@ -186,6 +203,25 @@ func known(m map[string]any, prefix string) string {
 	}
 	sort.Strings(keys)
 	return strings.Join(keys, ", ")
+}
+
+// hasPath reports whether a dotted key path names a setting.
+func hasPath(tree map[string]any, key string) bool {
+	m := tree
+	parts := strings.Split(key, ".")
+	for i, p := range parts {
+		v, ok := m[p]
+		if !ok {
+			return false
+		}
+		if i == len(parts)-1 {
+			return true
+		}
+		if m, ok = v.(map[string]any); !ok {
+			return false
+		}
+	}
+	return false
 }
 
 // setPath assigns v at a dotted key path.

@@ -117,3 +117,25 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestFlagBindings(t *testing.T) {
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	fs.Int("vocab-size", 0, "")
+	fs.Bool("resume", false, "")
+	fs.Bool("lowercase", false, "")
+	if err := fs.Parse([]string{"--vocab-size=7", "--lowercase"}); err != nil {
+		t.Fatal(err)
+	}
+	s := defaults()
+	if err := Resolve(&s, "", fs, FlagBindings(fs, "resume"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if s.Vocab != 7 || !s.Lower {
+		t.Errorf("got %+v", s)
+	}
+	// A flag that is not a setting and not excepted is a programming error, reported even when unset.
+	err := Resolve(&s, "", fs, FlagBindings(fs), nil)
+	if err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Errorf("unbound flag: err = %v", err)
+	}
+}
