@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# GermEval violence detection with Vigil, end to end on a CPU, with the ablation:
+#
+#   1. tok      WordPiece tokenizer on generic English + German news + the GermEval train texts
+#   2. pre      MLM pretraining of `small` on generic English only, PRETRAIN_MINUTES of wall time
+#   3. adapt    continued MLM pretraining (--init pre) on German news + GermEval train texts
+#   4. finetune the violence head on GermEval train (dev.csv picks the checkpoint, temperature and
+#      threshold), then evaluate on test.csv, for three starting points:
+#        ft-full     from adapt   (generic + German news + train texts)
+#        ft-noadapt  from pre     (generic only; no German text before fine-tuning)
+#        ft-nopre    from init    (a fresh `small` with the same tokenizer; see step 0)
+#
+# Every step is skipped when its marker $OUT/<step>.done exists; an interrupted pretraining or
+# fine-tuning run continues with --resume. Run from the repository root. The `train` binary is built
+# once into $OUT/train (commit and local changes in $OUT/build.txt), so a rebuild of bin/train during
+# the run cannot mix versions; TRAIN=path overrides it.
+#
+#   tools/experiments/germeval.sh                       # everything (45-75 minutes on 2 cores)
+#   PRETRAIN_STEPS=750 tools/experiments/germeval.sh    # skip the throughput probe
+set -euo pipefail
+
+SHARED=${SHARED:-../shared/data}
+OUT=${OUT:-runs/germeval}
+TRAIN=${TRAIN:-}   # empty: built once into $OUT/train, so every step runs the same binary
+
+VOCAB=${VOCAB:-20000}
+SEQ_LEN=${SEQ_LEN:-128}
+PRE_BATCH=${PRE_BATCH:-32}
+PRETRAIN_MINUTES=${PRETRAIN_MINUTES:-20}
+PRETRAIN_STEPS=${PRETRAIN_STEPS:-}   # empty: derived from a measured throughput
+PRE_LR=${PRE_LR:-5e-4}
+PRE_EVAL_POINTS=${PRE_EVAL_POINTS:-10}
+ADAPT_MINUTES=${ADAPT_MINUTES:-11}
+ADAPT_STEPS=${ADAPT_STEPS:-}
+ADAPT_LR=${ADAPT_LR:-2e-4}
+FT_LR=${FT_LR:-1e-4}
+FT_EPOCHS=${FT_EPOCHS:-4}
+FT_BATCH=${FT_BATCH:-32}
+FT_EVAL_EVERY=${FT_EVAL_EVERY:-60}
+SEED=${SEED:-42}
+
+G=$SHARED/germeval-vio
+# Generic English, without agnews-test.csv (different columns). The order matters: a short run reads
+# the corpus from the start (shuffled within blocks), so the varied sources come first.
+GENERIC=(bbc-news.txt wikitext2-test.txt reuters21578.txt newsgroups20.txt abc-news-au.txt
+	gutenberg.txt state-union.txt wikitext2-valid.txt)
+GENERIC=("${GENERIC[@]/#/$SHARED/generic/}")
+GENERIC_DATA=()
+for f in "${GENERIC[@]}"; do GENERIC_DATA+=(--data "$f"); done
+DE=$SHARED/de/10kgnad-news.txt
+
+log() { printf '%s  %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+done_marker() { echo "$OUT/$1.done"; }
+is_done() { [[ -e $(done_marker "$1") ]]; }
+mark_done() { date -u +%FT%TZ >"$(done_marker "$1")"; }
+
+# run_or_resume DIR CMD...: runs CMD --out DIR, or continues an interrupted run in DIR with --resume.
+run_or_resume() {
+	local dir=$1
+	shift
+	if [[ -d $dir/trainer_state ]]; then
+		log "resuming $dir"
+		"${@:1:2}" --out "$dir" --resume
+	else
+		"$@" --out "$dir" --overwrite
+	fi
+}
+
+# median_tps FILE: the median tokens_per_s over the lines of a metrics.jsonl after the first (warm-up).
+median_tps() {
+	grep -o '"tokens_per_s":[0-9.e+]*' "$1" | tail -n +2 | cut -d: -f2 | sort -g |
+		awk '{v[NR]=$1} END {if (NR == 0) exit 1; print v[int((NR+1)/2)]}'
+}
+
+# steps_for MINUTES: optimizer updates that fit MINUTES of wall time at the probed throughput, less
+# 8% for evaluations and checkpoints.
+steps_for() {
+	awk -v m="$1" -v t="$TPS" -v b="$PRE_BATCH" -v s="$SEQ_LEN" 'BEGIN {printf "%d\n", m*60*t*0.92/(b*s)}'
+}
+
+mkdir -p "$OUT"
+
+if [[ -z $TRAIN ]]; then
+	TRAIN=$OUT/train
+	if [[ ! -x $TRAIN ]]; then
+		log "building $TRAIN"
+		go build -o "$TRAIN" ./cmd/train
+		{ git rev-parse HEAD; git status --short; } >"$OUT/build.txt"
+	fi
+fi
+
+# 1. Tokenizer: lowercase, accents kept (ä ö ü ß stay distinct).
+if ! is_done tok; then
+	log "tokenizer ($VOCAB)"
+	corpus=$(IFS=,; echo "${GENERIC[*]},$DE")
+	"$TRAIN" tokenizer --corpus "$corpus" --corpus "$G/train.csv" --text-field text \
+		--vocab-size "$VOCAB" --lowercase --out "$OUT/tok"
+	mark_done tok
+fi
+
+# Variant (iii)'s start, a fresh `small` with the tokenizer: one update at a negligible learning rate writes the
+# initial weights as a model directory that finetune --init accepts.
+if ! is_done init; then
+	log "fresh small model (init)"
+	"$TRAIN" pretrain --model small --tokenizer "$OUT/tok" --data "$G/train.csv" --text-field text \
+		--seq-len "$SEQ_LEN" --batch-size 8 --max-steps 1 --lr 1e-12 --eval-every 0 --seed "$SEED" \
+		--set eval_sequences=8 --out "$OUT/init" --overwrite
+	mark_done init
+fi
+
+# Throughput probe (not part of any result): a few steps of the real configuration.
+if [[ -z $PRETRAIN_STEPS || -z $ADAPT_STEPS ]]; then
+	if [[ ! -s $OUT/probe/metrics.jsonl ]]; then
+		log "throughput probe"
+		"$TRAIN" pretrain --model small --tokenizer "$OUT/tok" --data "${GENERIC[0]}" \
+			--seq-len "$SEQ_LEN" --batch-size "$PRE_BATCH" --max-steps 8 --eval-every 0 \
+			--set eval_sequences=8 --seed "$SEED" --out "$OUT/probe" --overwrite
+	fi
+	TPS=$(median_tps "$OUT/probe/metrics.jsonl")
+	log "probed throughput: $TPS tokens/s"
+	PRETRAIN_STEPS=${PRETRAIN_STEPS:-$(steps_for "$PRETRAIN_MINUTES")}
+	ADAPT_STEPS=${ADAPT_STEPS:-$(steps_for "$ADAPT_MINUTES")}
+fi
+PRE_EVAL_EVERY=$((PRETRAIN_STEPS / PRE_EVAL_POINTS))
+ADAPT_EVAL_EVERY=$((ADAPT_STEPS / 6))
+log "pretrain $PRETRAIN_STEPS steps (eval every $PRE_EVAL_EVERY), adapt $ADAPT_STEPS steps"
+
+# 2. Pretrain on generic English. Held out: every 200th sequence, 500 of them.
+if ! is_done pre; then
+	log "pretrain on generic"
+	start=$(date +%s)
+	run_or_resume "$OUT/pre" "$TRAIN" pretrain --model small --tokenizer "$OUT/tok" \
+		"${GENERIC_DATA[@]}" \
+		--seq-len "$SEQ_LEN" --batch-size "$PRE_BATCH" --lr "$PRE_LR" --warmup $((PRETRAIN_STEPS / 20)) \
+		--max-steps "$PRETRAIN_STEPS" --eval-every "$PRE_EVAL_EVERY" --save-every "$PRE_EVAL_EVERY" \
+		--seed "$SEED" --set holdout_every=200 --set eval_sequences=500
+	echo "wall_s $(($(date +%s) - start))" >"$OUT/pre.wall"
+	mark_done pre
+fi
+
+# 3. Adapt on German: news + the GermEval train texts (never dev or test).
+if ! is_done adapt; then
+	log "adapt on de news + germeval train texts"
+	start=$(date +%s)
+	run_or_resume "$OUT/adapt" "$TRAIN" pretrain --init "$OUT/pre" --data "$DE" --data "$G/train.csv" \
+		--text-field text --seq-len "$SEQ_LEN" --batch-size "$PRE_BATCH" --lr "$ADAPT_LR" \
+		--warmup $((ADAPT_STEPS / 20)) --max-steps "$ADAPT_STEPS" --eval-every "$ADAPT_EVAL_EVERY" \
+		--save-every "$ADAPT_EVAL_EVERY" --seed "$SEED" --set holdout_every=50 --set eval_sequences=150
+	echo "wall_s $(($(date +%s) - start))" >"$OUT/adapt.wall"
+	mark_done adapt
+fi
+
+# 4. Fine-tune and evaluate each variant.
+finetune_eval() {
+	local name=$1 init=$2
+	if ! is_done "$name"; then
+		log "finetune $name from $init"
+		start=$(date +%s)
+		run_or_resume "$OUT/$name" "$TRAIN" finetune --init "$init" --train "$G/train.csv" \
+			--dev "$G/dev.csv" --test "$G/test.csv" --labels violence --id-field id \
+			--max-len "$SEQ_LEN" --batch-size "$FT_BATCH" --epochs "$FT_EPOCHS" --lr "$FT_LR" \
+			--pos-weight auto --eval-every "$FT_EVAL_EVERY" --seed "$SEED"
+		echo "wall_s $(($(date +%s) - start))" >"$OUT/$name.wall"
+		mark_done "$name"
+	fi
+	if ! is_done "$name-eval"; then
+		log "evaluate $name on test"
+		"$TRAIN" eval --model "$OUT/$name" --data "$G/test.csv" --labels violence --id-field id \
+			--lexicon de --report "$OUT/$name/report-test"
+		mark_done "$name-eval"
+	fi
+}
+
+finetune_eval ft-full "$OUT/adapt"
+finetune_eval ft-noadapt "$OUT/pre"
+finetune_eval ft-nopre "$OUT/init"
+log "done: $OUT/ft-*/report-test/report.md"
