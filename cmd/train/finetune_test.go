@@ -72,23 +72,6 @@ type finetuneMetrics struct {
 	Best bool               `json:"best"`
 }
 
-func readFinetuneMetrics(t *testing.T, dir string) []finetuneMetrics {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []finetuneMetrics
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var m finetuneMetrics
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("metrics line %q: %v", line, err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
 // TestFinetuneCommand fine-tunes on a keyword task: the dev PR-AUC must rise far above the base rate,
 // the run directory must hold the best, calibrated model with its threshold, and shared texts must be
 // reported.
@@ -120,7 +103,7 @@ func TestFinetuneCommand(t *testing.T) {
 	}
 
 	// Evaluations after every 10 steps and at the ends of epochs (20 steps of 16 of 320 texts).
-	ms := readFinetuneMetrics(t, out)
+	ms := readMetrics[finetuneMetrics](t, out)
 	if len(ms) != 60 {
 		t.Fatalf("%d metrics lines, want 60", len(ms))
 	}
@@ -258,7 +241,7 @@ func TestFinetuneInterruptResume(t *testing.T) {
 			t.Errorf("%s of the resumed run differs from the uninterrupted run's", name)
 		}
 	}
-	want, got := readFinetuneMetrics(t, ref), readFinetuneMetrics(t, out)
+	want, got := readMetrics[finetuneMetrics](t, ref), readMetrics[finetuneMetrics](t, out)
 	if len(got) != len(want) {
 		t.Fatalf("%d metrics lines, want %d", len(got), len(want))
 	}

@@ -175,3 +175,21 @@ func TestTokenizerBadInput(t *testing.T) {
 		})
 	}
 }
+
+// readMetrics decodes every line of dir/metrics.jsonl into T.
+func readMetrics[T any](t *testing.T, dir string) []T {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []T
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var m T
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}

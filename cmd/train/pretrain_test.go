@@ -49,23 +49,6 @@ type metricsLine struct {
 	EvalPPL  *float64 `json:"eval_ppl"`
 }
 
-func readMetricsLines(t *testing.T, dir string) []metricsLine {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []metricsLine
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var m metricsLine
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("metrics line %q: %v", line, err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
 func TestPretrainCommand(t *testing.T) {
 	dir, corpus, tok := pretrainFixture(t)
 	out := filepath.Join(dir, "run")
@@ -78,7 +61,7 @@ func TestPretrainCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
 	}
-	ms := readMetricsLines(t, out)
+	ms := readMetrics[metricsLine](t, out)
 	if len(ms) != 6 {
 		t.Fatalf("%d metrics lines, want 6", len(ms))
 	}
@@ -125,7 +108,7 @@ func TestPretrainCommand(t *testing.T) {
 	if stdout, stderr, code := run(t, "pretrain", "--out", out, "--resume"); code != 0 || !strings.Contains(stdout, "nothing to do") {
 		t.Errorf("resuming a finished run: exit %d: %s%s", code, stdout, stderr)
 	}
-	if got := readMetricsLines(t, out); len(got) != 6 {
+	if got := readMetrics[metricsLine](t, out); len(got) != 6 {
 		t.Errorf("resuming a finished run left %d metrics lines", len(got))
 	}
 	os.WriteFile(corpus, []byte(corpusLines()+"one more line\n"), 0o644)
@@ -177,7 +160,7 @@ func TestPretrainInterruptResume(t *testing.T) {
 			t.Errorf("%s of the resumed run differs from the uninterrupted run's", name)
 		}
 	}
-	want, got := readMetricsLines(t, ref), readMetricsLines(t, out)
+	want, got := readMetrics[metricsLine](t, ref), readMetrics[metricsLine](t, out)
 	if len(got) != len(want) {
 		t.Fatalf("%d metrics lines, want %d", len(got), len(want))
 	}
