@@ -49,6 +49,17 @@ func torchCase(t *testing.T, name string) (*Model, *safetensors.File, *Batch) {
 	if w := info.Warnings(); len(w) > 0 {
 		t.Fatalf("loading the reference model warned: %v", w)
 	}
+	// The reference is the tiny preset's shape, with a small vocabulary to keep the fixtures small.
+	tiny, err := Preset("tiny", m.Config.VocabSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Config
+	if c.HiddenSize != tiny.HiddenSize || c.NumHiddenLayers != tiny.NumHiddenLayers ||
+		c.NumAttentionHeads != tiny.NumAttentionHeads || c.IntermediateSize != tiny.IntermediateSize ||
+		c.MaxPositionEmbeddings != tiny.MaxPositionEmbeddings {
+		t.Fatalf("reference model %+v is not the tiny preset's shape", c)
+	}
 	want, err := safetensors.Read(dir + ".expected.safetensors")
 	if err != nil {
 		t.Fatal(err)

@@ -30,14 +30,15 @@ OUT_DIR = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "model", "testdata", "torch"
 )
 
+# The tiny preset's shape (configs/model/tiny.yaml) with a 100-token vocabulary.
 CONFIG = {
     "model_type": "bert",
     "vocab_size": 100,
-    "hidden_size": 32,
+    "hidden_size": 128,
     "num_hidden_layers": 2,
     "num_attention_heads": 2,
-    "intermediate_size": 128,
-    "max_position_embeddings": 16,
+    "intermediate_size": 512,
+    "max_position_embeddings": 512,
     "type_vocab_size": 2,
     "layer_norm_eps": 1e-12,
     "hidden_dropout_prob": 0.1,
