@@ -121,20 +121,10 @@ func layerNormParamGradKernel(k *kernelArgs, lo, hi int) {
 // float64 over two passes. Four partial sums per pass keep the additions
 // from waiting on each other.
 func rowMoments(row []float32) (mean, variance float64) {
+	mean = sum64(row) / float64(len(row))
 	var s0, s1, s2, s3 float64
 	j := 0
 	for ; j+4 <= len(row); j += 4 {
-		s0 += float64(row[j])
-		s1 += float64(row[j+1])
-		s2 += float64(row[j+2])
-		s3 += float64(row[j+3])
-	}
-	for ; j < len(row); j++ {
-		s0 += float64(row[j])
-	}
-	mean = (s0 + s1 + s2 + s3) / float64(len(row))
-	s0, s1, s2, s3 = 0, 0, 0, 0
-	for j = 0; j+4 <= len(row); j += 4 {
 		d0, d1 := float64(row[j])-mean, float64(row[j+1])-mean
 		d2, d3 := float64(row[j+2])-mean, float64(row[j+3])-mean
 		s0 += d0 * d0
