@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // trainBin is the CLI built once for the tests, so exit codes and output are checked as users see them.
@@ -192,4 +194,29 @@ func readMetrics[T any](t *testing.T, dir string) []T {
 		out = append(out, m)
 	}
 	return out
+}
+
+// interruptAfterCheckpoint starts the CLI with args, sends SIGINT once out holds a checkpoint, and
+// returns the stderr and exit error of the interrupted run.
+func interruptAfterCheckpoint(t *testing.T, out string, args []string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(trainBin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(out, "trainer_state", "state.json")
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		if _, err := os.Stat(state); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no checkpoint after 60 s")
+		}
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	return stderr.String(), err
 }

@@ -10,9 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/vigil-ml/vigil/model"
 	"github.com/vigil-ml/vigil/tokenize"
@@ -126,26 +124,9 @@ func TestPretrainInterruptResume(t *testing.T) {
 		t.Fatalf("reference run: exit %d: %s", code, stderr)
 	}
 	out := filepath.Join(dir, "run")
-	cmd := exec.Command(trainBin, pretrainArgs(tok, corpus, out, "40")...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	state := filepath.Join(out, "trainer_state", "state.json")
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(2 * time.Millisecond) {
-		if _, err := os.Stat(state); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("no checkpoint after 60 s")
-		}
-	}
-	cmd.Process.Signal(syscall.SIGINT)
-	err := cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 || !strings.Contains(stderr.String(), "--resume") {
-		t.Fatalf("interrupted run: %v: %s", err, stderr.String())
+	stderr, err := interruptAfterCheckpoint(t, out, pretrainArgs(tok, corpus, out, "40"))
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 || !strings.Contains(stderr, "--resume") {
+		t.Fatalf("interrupted run: %v: %s", err, stderr)
 	}
 	if _, stderr, code := run(t, append(pretrainArgs(tok, corpus, out, "40"), "--lr", "0.1", "--resume")...); code != 2 || !strings.Contains(stderr, "setting lr differs") {
 		t.Errorf("resume with another lr: exit %d: %s", code, stderr)
