@@ -93,10 +93,16 @@ With --init DIR the encoder's configuration, weights and tokenizer come from DIR
 by pretrain or Hugging Face's save_pretrained with model.safetensors); --model and --tokenizer must
 then be left out. A warning is printed when more than 2% of the corpus's tokens are [UNK].
 
+--epochs 0 without --max-steps makes no updates: --out gets the starting model (initialised from
+--seed, or the --init weights) with its tokenizer and run.json, and no metrics.jsonl or trainer_state/.
+It is the "no pretraining" start for train finetune --init. No corpus is read: --data may be left out, and when
+given (as by a shared --config) it is ignored with a warning and not recorded in run.json.
+
 Settings without a flag (--config FILE or --set key=value): decay (linear, cosine or constant),
 weight_decay, clip_norm, mask_prob, holdout_every, eval_sequences, shuffle_block.`,
 		Example: `  train pretrain --model tiny --tokenizer runs/tok --data news.txt --out runs/pre --max-steps 2000
   train pretrain --init runs/pre --data chats.jsonl --out runs/adapt --epochs 3 --lr 1e-4
+  train pretrain --model small --tokenizer runs/tok --out runs/untrained --epochs 0
   train pretrain --out runs/pre --resume`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -120,7 +126,7 @@ weight_decay, clip_norm, mask_prob, holdout_every, eval_sequences, shuffle_block
 	f.String("text-field", s.TextField, "JSONL field or CSV/TSV column holding the text")
 	f.String("out", "", "run directory")
 	f.Int("max-steps", 0, "optimizer updates (0: run --epochs passes)")
-	f.Float64("epochs", s.Epochs, "passes over the corpus when --max-steps is 0")
+	f.Float64("epochs", s.Epochs, "passes over the corpus when --max-steps is 0 (0: no updates, write the starting model)")
 	f.Int("batch-size", s.BatchSize, "sequences per micro-batch")
 	f.Int("grad-accum", s.GradAccum, "micro-batches per optimizer update")
 	f.Int("seq-len", s.SeqLen, "tokens per sequence, [CLS] and [SEP] included")
@@ -173,6 +179,9 @@ func (p *pretrainRun) run(ctx context.Context) error {
 	if err := checkPretrainSettings(s, cfg); err != nil {
 		return err
 	}
+	if s.untrained() {
+		return p.writeUntrained(tok, cfg, initModel)
+	}
 	format, err := data.ParseFormat(s.Format)
 	if err != nil {
 		return fmt.Errorf("pretrain: %w", err)
@@ -214,11 +223,9 @@ func (p *pretrainRun) run(ctx context.Context) error {
 	if rate := float64(stats.Unknown) / float64(max(1, stats.Tokens)); rate > unkWarning {
 		fmt.Fprintf(p.errOut, "train: warning: %.1f%% of the corpus's tokens are [UNK]: the tokenizer does not fit this text\n", 100*rate)
 	}
-	m := initModel
-	if m == nil {
-		if m, err = model.New(cfg, model.MaskedLM, s.Seed); err != nil {
-			return fmt.Errorf("pretrain: %w", err)
-		}
+	m, err := startModel(cfg, initModel, s.Seed)
+	if err != nil {
+		return err
 	}
 	if !p.resume {
 		if err := startRunDir("pretrain", s.Out, p.overwrite, tok, m, p.s, s.Seed, s.Data, nil); err != nil {
@@ -328,17 +335,57 @@ func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model
 	return tok, cfg, nil, nil
 }
 
+// untrained reports whether s asks for no updates (--epochs 0 without --max-steps): the run only
+// writes its starting model.
+func (s pretrainSettings) untrained() bool { return s.MaxSteps == 0 && s.Epochs == 0 }
+
+// startModel returns the model a run starts from: the --init model when there is one, else a new one
+// initialised from seed.
+func startModel(cfg model.Config, initModel *model.Model, seed uint64) (*model.Model, error) {
+	if initModel != nil {
+		return initModel, nil
+	}
+	m, err := model.New(cfg, model.MaskedLM, seed)
+	if err != nil {
+		return nil, fmt.Errorf("pretrain: %w", err)
+	}
+	return m, nil
+}
+
+// writeUntrained writes the starting model to the run directory without training it. The corpus plays
+// no part, so it is neither read nor recorded.
+func (p *pretrainRun) writeUntrained(tok *tokenize.Tokenizer, cfg model.Config, initModel *model.Model) error {
+	s := p.s
+	if len(s.Data) > 0 {
+		fmt.Fprintf(p.errOut, "train: warning: --epochs 0 makes no updates and reads no corpus: ignoring --data %s\n", describe(s.Data))
+		s.Data = nil
+	}
+	m, err := startModel(cfg, initModel, s.Seed)
+	if err != nil {
+		return err
+	}
+	if err := startRunDir("pretrain", s.Out, p.overwrite, tok, m, s, s.Seed, nil, nil); err != nil {
+		return err
+	}
+	from := fmt.Sprintf("initialised from seed %d", s.Seed)
+	if initModel != nil {
+		from = "the weights of " + s.Init
+	}
+	fmt.Fprintf(p.out, "wrote %s: %d layers × %d hidden, %s, no updates\n", s.Out, cfg.NumHiddenLayers, cfg.HiddenSize, from)
+	return nil
+}
+
 // checkPretrainSettings reports settings that cannot work, before anything is read or written.
 func checkPretrainSettings(s pretrainSettings, cfg model.Config) error {
 	switch {
-	case len(s.Data) == 0:
-		return errors.New("pretrain: no corpus: give --data FILE")
+	case len(s.Data) == 0 && !s.untrained():
+		return errors.New("pretrain: no corpus: give --data FILE (or --epochs 0 to write the untrained model)")
 	case s.BatchSize < 1 || s.GradAccum < 1:
 		return fmt.Errorf("pretrain: batch_size %d and grad_accum %d must be positive", s.BatchSize, s.GradAccum)
 	case s.SeqLen < 3 || s.SeqLen > cfg.MaxPositionEmbeddings:
 		return fmt.Errorf("pretrain: seq_len %d must lie between 3 and the model's max_position_embeddings %d", s.SeqLen, cfg.MaxPositionEmbeddings)
-	case s.MaxSteps < 0 || (s.MaxSteps == 0 && !(s.Epochs > 0)):
-		return fmt.Errorf("pretrain: give a positive max_steps or epochs (got %d and %g)", s.MaxSteps, s.Epochs)
+	case s.MaxSteps < 0 || (s.MaxSteps == 0 && !(s.Epochs >= 0)):
+		return fmt.Errorf("pretrain: give a positive max_steps, or epochs of 0 (no updates) or more (got %d and %g)", s.MaxSteps, s.Epochs)
 	}
 	return nil
 }

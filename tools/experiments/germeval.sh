@@ -98,13 +98,12 @@ if ! is_done tok; then
 	mark_done tok
 fi
 
-# Variant (iii)'s start, a fresh `small` with the tokenizer: one update at a negligible learning rate writes the
-# initial weights as a model directory that finetune --init accepts.
+# Variant (iii)'s start, a fresh `small` with the tokenizer: --epochs 0 writes the initial weights of
+# --seed, untrained, as a model directory that finetune --init accepts.
 if ! is_done init; then
 	log "fresh small model (init)"
-	"$TRAIN" pretrain --model small --tokenizer "$OUT/tok" --data "$G/train.csv" --text-field text \
-		--seq-len "$SEQ_LEN" --batch-size 8 --max-steps 1 --lr 1e-12 --eval-every 0 --seed "$SEED" \
-		--set eval_sequences=8 --out "$OUT/init" --overwrite
+	"$TRAIN" pretrain --model small --tokenizer "$OUT/tok" --epochs 0 --seed "$SEED" \
+		--out "$OUT/init" --overwrite
 	mark_done init
 fi
 

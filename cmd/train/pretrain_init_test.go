@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vigil-ml/vigil/model"
+	"github.com/vigil-ml/vigil/tokenize"
+)
+
+// sameWeights reports the first parameter of want that got lacks or holds with different bits, or "".
+func sameWeights(got, want *model.Model) string {
+	if len(got.Params()) != len(want.Params()) {
+		return "the parameter count"
+	}
+	for _, w := range want.Params() {
+		g, ok := got.Param(w.Name)
+		if !ok || len(g.Data) != len(w.Data) {
+			return w.Name
+		}
+		for i := range w.Data {
+			if math.Float32bits(g.Data[i]) != math.Float32bits(w.Data[i]) {
+				return w.Name
+			}
+		}
+	}
+	return ""
+}
+
+// TestPretrainUntrained writes an untrained model with --epochs 0 and checks that it is the seed's
+// initialisation, bit for bit, in a complete model directory that follows the run-directory rules.
+func TestPretrainUntrained(t *testing.T) {
+	dir, _, tok := pretrainFixture(t)
+	out := filepath.Join(dir, "untrained")
+	args := []string{"pretrain", "--model", "tiny", "--tokenizer", tok, "--out", out, "--epochs", "0", "--seed", "7"}
+	stdout, stderr, code := run(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "wrote "+out) || !strings.Contains(stdout, "seed 7") || stderr != "" {
+		t.Errorf("output:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+	for _, name := range []string{"config.json", "model.safetensors", "tokenizer.json", "run.json"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("%s missing: %v", name, err)
+		}
+	}
+	for _, name := range []string{"metrics.jsonl", "trainer_state"} {
+		if _, err := os.Stat(filepath.Join(out, name)); !os.IsNotExist(err) {
+			t.Errorf("%s written by a run without updates (stat: %v)", name, err)
+		}
+	}
+
+	tk, err := tokenize.Load(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := model.Preset("tiny", tk.VocabSize())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PadTokenID = int(tk.PadID())
+	got, info, err := model.Load(out, model.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := info.Warnings(); len(w) > 0 {
+		t.Errorf("loading the directory warned: %v", w)
+	}
+	if got.Arch != model.MaskedLM || got.Config.HiddenSize != cfg.HiddenSize || got.Config.VocabSize != cfg.VocabSize ||
+		got.Config.NumHiddenLayers != cfg.NumHiddenLayers || got.Config.PadTokenID != cfg.PadTokenID {
+		t.Errorf("saved model: %s, config %+v; want the tiny preset %+v", got.Arch, got.Config, cfg)
+	}
+	for _, tc := range []struct {
+		seed uint64
+		same bool
+	}{{7, true}, {8, false}} {
+		want, err := model.New(cfg, model.MaskedLM, tc.seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := sameWeights(got, want); (diff == "") != tc.same {
+			t.Errorf("seed %d: first differing parameter %q; want the weights equal: %v", tc.seed, diff, tc.same)
+		}
+	}
+
+	var rec struct {
+		Command string
+		Seed    uint64
+		Config  pretrainSettings
+		Inputs  []json.RawMessage
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "run.json"))
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Command != "pretrain" || rec.Seed != 7 || rec.Config.Seed != 7 || rec.Config.Epochs != 0 || rec.Config.MaxSteps != 0 ||
+		rec.Config.Model != "tiny" || rec.Config.Tokenizer != tok || rec.Config.Out != out || len(rec.Inputs) != 0 {
+		t.Errorf("run.json: %s", b)
+	}
+
+	// The run-directory rules of a training run apply.
+	weights, _ := os.ReadFile(filepath.Join(out, "model.safetensors"))
+	if _, stderr, code := run(t, args...); code != 2 || !strings.Contains(stderr, "--overwrite") {
+		t.Errorf("again into the written directory: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := run(t, "pretrain", "--out", out, "--resume"); code != 2 || !strings.Contains(stderr, "no checkpoint") {
+		t.Errorf("--resume of a directory without updates: exit %d: %s", code, stderr)
+	}
+	// A corpus, even one that does not exist, is neither read nor recorded.
+	missing := filepath.Join(dir, "no-such-corpus.txt")
+	_, stderr, code = run(t, append(args, "--overwrite", "--data", missing)...)
+	if code != 0 || !strings.Contains(stderr, "ignoring --data "+missing) {
+		t.Fatalf("--overwrite with --data: exit %d: %s", code, stderr)
+	}
+	if again, _ := os.ReadFile(filepath.Join(out, "model.safetensors")); !bytes.Equal(again, weights) {
+		t.Error("a second run with the same seed wrote other weights")
+	}
+	b, _ = os.ReadFile(filepath.Join(out, "run.json"))
+	if strings.Contains(string(b), missing) {
+		t.Errorf("run.json records the ignored corpus: %s", b)
+	}
+}
+
+// TestPretrainUntrainedFinetune fine-tunes from an untrained directory, and writes one from --init.
+func TestPretrainUntrainedFinetune(t *testing.T) {
+	dir, base, labelled, _ := finetuneFixture(t)
+	tok := filepath.Join(dir, "tok")
+	untrained := filepath.Join(dir, "untrained")
+	if _, stderr, code := run(t, "pretrain", "--tokenizer", tok, "--out", untrained, "--epochs", "0"); code != 0 {
+		t.Fatalf("untrained: exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(dir, "ft")
+	stdout, stderr, code := run(t, finetuneArgs(untrained, labelled, out, "2")...)
+	if code != 0 {
+		t.Fatalf("finetune --init untrained: exit %d: %s", code, stderr)
+	}
+	// Only the classification head is new: the encoder comes from the untrained directory.
+	if !strings.Contains(stdout, "new head parameters: bert.pooler") || strings.Contains(stdout, "bert.encoder") {
+		t.Errorf("finetune output:\n%s", stdout)
+	}
+	if _, _, err := model.Load(out, model.LoadOptions{}); err != nil {
+		t.Errorf("fine-tuned model: %v", err)
+	}
+
+	// --init with --epochs 0 writes the --init model's weights unchanged.
+	copied := filepath.Join(dir, "copied")
+	if _, stderr, code := run(t, "pretrain", "--init", base, "--out", copied, "--epochs", "0"); code != 0 {
+		t.Fatalf("--init --epochs 0: exit %d: %s", code, stderr)
+	}
+	want, _, err := model.Load(base, model.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := model.Load(copied, model.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := sameWeights(got, want); diff != "" {
+		t.Errorf("--init --epochs 0 changed %s", diff)
+	}
+}
+
+func TestPretrainUntrainedBadInput(t *testing.T) {
+	dir, base, _, _ := finetuneFixture(t)
+	tok := filepath.Join(dir, "tok")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"negative epochs", []string{"--tokenizer", tok, "--epochs", "-1"}, "epochs"},
+		{"no corpus for updates", []string{"--tokenizer", tok}, "no corpus"},
+		{"no tokenizer", []string{"--epochs", "0"}, "no tokenizer"},
+		{"seq_len beyond positions", []string{"--tokenizer", tok, "--epochs", "0", "--seq-len", "4096"}, "max_position_embeddings"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			_, stderr, code := run(t, append(append([]string{"pretrain"}, tc.args...), "--out", out)...)
+			if code != 2 || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, tc.want)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("%s was created", out)
+			}
+		})
+	}
+	t.Run("over a checkpoint", func(t *testing.T) {
+		before, _ := os.ReadFile(filepath.Join(base, "model.safetensors"))
+		_, stderr, code := run(t, "pretrain", "--tokenizer", tok, "--epochs", "0", "--out", base, "--overwrite")
+		if code != 2 || !strings.Contains(stderr, "checkpoint") {
+			t.Errorf("exit %d, stderr %q", code, stderr)
+		}
+		if after, _ := os.ReadFile(filepath.Join(base, "model.safetensors")); len(before) == 0 || !bytes.Equal(after, before) {
+			t.Error("the refused run changed the checkpointed weights")
+		}
+	})
+}
