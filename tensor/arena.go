@@ -1,5 +1,7 @@
 package tensor
 
+import "math"
+
 // Arena hands out float32 buffers and tensor headers that stay valid until
 // Reset. It keeps its memory across resets: once a step with fixed shapes has
 // run, later steps reuse the same memory and allocate nothing.
@@ -8,6 +10,7 @@ package tensor
 type Arena struct {
 	floats  slab[float32]
 	ints    slab[int]
+	int32s  slab[int32]
 	headers []*[headerBlock]Tensor
 	nHeader int
 }
@@ -25,15 +28,45 @@ func (a *Arena) Floats(n int) []float32 {
 	return s
 }
 
+// poisonRaw makes rawFloats fill its buffers with NaN, so that tests catch an
+// operation that reads an output element it never wrote.
+var poisonRaw = false
+
+// rawFloats returns a slice of n float32s holding whatever the arena's memory
+// held, for outputs the caller overwrites in full: clearing them first would
+// cost a pass over memory for nothing.
+func (a *Arena) rawFloats(n int) []float32 {
+	s := a.floats.take(n, floatChunk)
+	if poisonRaw {
+		for i := range s {
+			s[i] = float32(math.NaN())
+		}
+	}
+	return s
+}
+
 // Tensor returns a zeroed tensor of the given shape. The shape slice is
 // copied.
 func (a *Arena) Tensor(shape ...int) *Tensor {
-	n := checkedSize(shape)
+	t := a.rawTensor(shape...)
+	clear(t.Data)
+	return t
+}
+
+// rawTensor is Tensor with rawFloats' contents instead of zeros.
+func (a *Arena) rawTensor(shape ...int) *Tensor {
 	t := a.header()
 	t.Shape = a.ints.take(len(shape), intChunk)
 	copy(t.Shape, shape)
-	t.Data = a.Floats(n)
+	t.Data = a.rawFloats(checkedSize(shape))
 	return t
+}
+
+// Int32s returns a zeroed slice of n int32s, e.g. for a step's token ids.
+func (a *Arena) Int32s(n int) []int32 {
+	s := a.int32s.take(n, intChunk)
+	clear(s)
+	return s
 }
 
 // Bytes reports the float32 capacity the arena holds, in bytes.
@@ -44,6 +77,7 @@ func (a *Arena) Bytes() int { return 4 * a.floats.capacity() }
 func (a *Arena) Reset() {
 	a.floats.reset()
 	a.ints.reset()
+	a.int32s.reset()
 	for i := range a.nHeader {
 		a.headers[i/headerBlock][i%headerBlock] = Tensor{}
 	}

@@ -28,38 +28,97 @@ func (t *Tape) Attention(q, k, v, mask *Tensor, heads int, p float32, r *RNG) *T
 	if q.Dims() != 3 || !SameShape(q, k) || !SameShape(q, v) {
 		panic(fmt.Sprintf("tensor: Attention: q %v, k %v and v %v are not one [batch, seq, hidden] shape", q.Shape, k.Shape, v.Shape))
 	}
-	batch, seq, hidden := q.Shape[0], q.Shape[1], q.Shape[2]
-	if heads <= 0 || hidden%heads != 0 {
-		panic(fmt.Sprintf("tensor: Attention: hidden size %d does not split into %d heads", hidden, heads))
-	}
+	batch, seq := q.Shape[0], q.Shape[1]
 	if mask != nil && mask.Size() != batch*seq {
 		panic(fmt.Sprintf("tensor: Attention: mask %v does not match [batch %d, seq %d]", mask.Shape, batch, seq))
 	}
-	checkDropout("Attention", p)
+	var maskData []float32
+	if mask != nil {
+		maskData = mask.Data
+	}
+	return t.attention("Attention", q, k, v, attnLayout{batch: batch, seq: seq, mask: maskData}, heads, p, r)
+}
+
+// AttentionPacked is Attention over sequences packed without padding: q, k
+// and v are [tokens, hidden], and sequence i holds rows starts[i] to
+// starts[i+1] (starts has one more entry than there are sequences, begins
+// at 0, ends at tokens and never decreases). Every token attends to the
+// tokens of its own sequence. It computes what Attention computes for the
+// same sequences right-padded to a common length, without the work for the
+// padding: no query row, key or probability of a padded position.
+func (t *Tape) AttentionPacked(q, k, v *Tensor, starts []int32, heads int, p float32, r *RNG) *Tensor {
+	if q.Dims() != 2 || !SameShape(q, k) || !SameShape(q, v) {
+		panic(fmt.Sprintf("tensor: AttentionPacked: q %v, k %v and v %v are not one [tokens, hidden] shape", q.Shape, k.Shape, v.Shape))
+	}
+	if len(starts) < 2 || starts[0] != 0 || int(starts[len(starts)-1]) != q.Shape[0] {
+		panic(fmt.Sprintf("tensor: AttentionPacked: starts run from %v, want 0 to %d tokens in at least two entries", ends(starts), q.Shape[0]))
+	}
+	lay := attnLayout{batch: len(starts) - 1, starts: starts, probStart: t.arena.ints.take(len(starts), intChunk)}
+	for i := range lay.batch {
+		n := int(starts[i+1] - starts[i])
+		if n < 0 {
+			panic(fmt.Sprintf("tensor: AttentionPacked: starts decrease at %d (%d after %d)", i+1, starts[i+1], starts[i]))
+		}
+		lay.seq = max(lay.seq, n)
+		lay.probStart[i+1] = lay.probStart[i] + heads*n*n
+	}
+	return t.attention("AttentionPacked", q, k, v, lay, heads, p, r)
+}
+
+// ends returns the first and last entries of s, for messages.
+func ends(s []int32) []int32 {
+	if len(s) < 2 {
+		return s
+	}
+	return []int32{s[0], s[len(s)-1]}
+}
+
+// attnLayout says where the sequences of an attention operation lie: either
+// batch padded sequences of seq rows each with an optional key mask, or
+// batch packed sequences starting at the rows in starts, whose
+// probabilities start at probStart (per sequence, all heads together).
+type attnLayout struct {
+	batch, seq int
+	mask       []float32
+	starts     []int32
+	probStart  []int
+}
+
+// probs returns the number of attention probabilities for heads heads.
+func (l attnLayout) probs(heads int) int {
+	if l.starts != nil {
+		return l.probStart[l.batch]
+	}
+	return l.batch * heads * l.seq * l.seq
+}
+
+// attention computes either form of Attention for the layout lay.
+func (t *Tape) attention(name string, q, k, v *Tensor, lay attnLayout, heads int, p float32, r *RNG) *Tensor {
+	hidden := q.Dim(-1)
+	if heads <= 0 || hidden%heads != 0 {
+		panic(fmt.Sprintf("tensor: %s: hidden size %d does not split into %d heads", name, hidden, heads))
+	}
+	checkDropout(name, p)
 	if t.noGrad {
 		p = 0
 	}
 	dim := hidden / heads
-	items, ss := batch*heads, seq*seq
 	key := 0
-	nProbs := items * ss
+	nProbs := lay.probs(heads)
 	if p > 0 {
 		key = int(r.Uint64())
 		nProbs *= 2 // the dropped-out probabilities follow the probabilities
 	}
 	out := t.output(q.Shape...)
-	probs := t.arena.Floats(nProbs)
-	var maskData []float32
-	if mask != nil {
-		maskData = mask.Data
-	}
+	probs := t.arena.rawFloats(nProbs)
 	a := t.kernel()
-	a.f[0], a.f[1], a.f[2], a.f[3], a.f[4], a.f[5] = q.Data, k.Data, v.Data, out.Data, probs, maskData
-	a.i = [4]int{seq, heads, dim, key}
+	a.f[0], a.f[1], a.f[2], a.f[3], a.f[4] = q.Data, k.Data, v.Data, out.Data, probs
+	a.attn = lay
+	a.i = [4]int{lay.seq, heads, dim, key}
 	a.s[0], a.s[1] = float32(1/math.Sqrt(float64(dim))), p
-	t.parallel(items, attentionCost(seq, dim), attentionKernel)
+	t.parallel(lay.batch*heads, attentionCost(lay.seq, dim), attentionKernel)
 	if o := t.record(backAttention, out, q, k, v); o != nil {
-		o.f[0], o.f[1] = probs, maskData
+		o.f[0], o.attn = probs, lay
 		o.i = a.i
 		o.s = a.s
 	}
@@ -69,28 +128,34 @@ func (t *Tape) Attention(q, k, v, mask *Tensor, heads int, p float32, r *RNG) *T
 // attentionCost estimates the nanoseconds one (batch, head) pair takes.
 func attentionCost(seq, dim int) int { return seq * seq * (dim/8 + 20) }
 
-// attnItem locates one (batch, head) pair of an attention kernel whose
+// attnItem locates one (sequence, head) pair of an attention kernel whose
 // arguments are i = (seq, heads, dim, key), and the keys it attends to.
 type attnItem struct {
-	seq, hidden int
-	base        int // offset of the head's first element in q, k, v and out
-	probs       int // offset of the pair's seq×seq block of probabilities
-	// When the batch's mask keeps a non-empty prefix of the keys (or there
-	// is no mask), only the first n keys take part and keep is nil: every
-	// product skips the padding. Otherwise n is seq and keep is the mask row.
+	rows, hidden int // query rows, and the row stride of q, k, v and out
+	base         int // offset of the head's first element in q, k, v and out
+	probs        int // offset of the pair's rows×ldp block of probabilities
+	ldp          int // row stride of the probabilities
+	// When the mask keeps a non-empty prefix of the keys (or there is no
+	// mask), only the first n keys take part and keep is nil: every product
+	// skips the padding. Otherwise n is rows and keep is the mask row.
 	n    int
 	keep []float32
 }
 
-func newAttnItem(a *kernelArgs, mask []float32, item int) attnItem {
+func newAttnItem(a *kernelArgs, item int) attnItem {
+	lay := a.attn
 	seq, heads, dim := a.i[0], a.i[1], a.i[2]
 	hidden := heads * dim
 	b, h := item/heads, item%heads
-	it := attnItem{seq: seq, hidden: hidden, base: b*seq*hidden + h*dim, probs: item * seq * seq, n: seq}
-	if mask == nil {
+	if lay.starts != nil {
+		lo, n := int(lay.starts[b]), int(lay.starts[b+1]-lay.starts[b])
+		return attnItem{rows: n, hidden: hidden, base: lo*hidden + h*dim, probs: lay.probStart[b] + h*n*n, ldp: n, n: n}
+	}
+	it := attnItem{rows: seq, hidden: hidden, base: b*seq*hidden + h*dim, probs: item * seq * seq, ldp: seq, n: seq}
+	if lay.mask == nil {
 		return it
 	}
-	row := mask[b*seq : (b+1)*seq]
+	row := lay.mask[b*seq : (b+1)*seq]
 	n := 0
 	for n < seq && row[n] != 0 {
 		n++
@@ -116,30 +181,30 @@ func (attnItem) gemm(dst, a, b []float32, m, n, k, lda, ldb, ldc int, transA, tr
 }
 
 // attentionKernel computes pairs [lo, hi): f0 = q, f1 = k, f2 = v, f3 = out,
-// f4 = probabilities (then dropped-out ones when s1 > 0), f5 = mask or nil;
+// f4 = probabilities (then dropped-out ones when s1 > 0), attn = layout;
 // i = (seq, heads, dim, key); s = (1/√dim, p). Probabilities of skipped
-// padding keys stay at the arena's zeros.
+// padding keys are left unwritten; no kernel reads them.
 func attentionKernel(a *kernelArgs, lo, hi int) {
-	q, k, v, out, probs, mask := a.f[0], a.f[1], a.f[2], a.f[3], a.f[4], a.f[5]
+	q, k, v, out, probs := a.f[0], a.f[1], a.f[2], a.f[3], a.f[4]
 	dim, scale, p := a.i[2], a.s[0], a.s[1]
 	for item := lo; item < hi; item++ {
-		it := newAttnItem(a, mask, item)
-		seq, n, ld := it.seq, it.n, it.hidden
-		prob := probs[it.probs : it.probs+seq*seq]
-		it.gemm(prob, q[it.base:], k[it.base:], seq, n, dim, ld, ld, seq, false, true, scale, 0)
-		for i := range seq {
-			maskedSoftmax(prob[i*seq:i*seq+n], it.keep)
+		it := newAttnItem(a, item)
+		rows, n, ld, ldp := it.rows, it.n, it.hidden, it.ldp
+		prob := probs[it.probs : it.probs+rows*ldp]
+		it.gemm(prob, q[it.base:], k[it.base:], rows, n, dim, ld, ld, ldp, false, true, scale, 0)
+		for i := range rows {
+			maskedSoftmax(prob[i*ldp:i*ldp+n], it.keep)
 		}
 		used := prob
 		if p > 0 {
-			used = probs[len(probs)/2+it.probs:][:seq*seq]
+			used = probs[len(probs)/2+it.probs:][:rows*ldp]
 			m := newDropMask(a.i[3], p)
-			for i := range seq {
-				r := i * seq
+			for i := range rows {
+				r := i * ldp
 				m.apply(used[r:r+n], prob[r:r+n], it.probs+r, false)
 			}
 		}
-		it.gemm(out[it.base:], used, v[it.base:], seq, dim, n, seq, ld, ld, false, false, 1, 0)
+		it.gemm(out[it.base:], used, v[it.base:], rows, dim, n, ldp, ld, ld, false, false, 1, 0)
 	}
 }
 
@@ -197,62 +262,62 @@ func scaleRow(row []float32, s float32) {
 	}
 }
 
-// backAttention: in = (q, k, v); f0 = probabilities; f1 = mask or nil; i
+// backAttention: in = (q, k, v); f0 = probabilities; attn = layout; i
 // and s as the forward kernel's.
 func backAttention(t *Tape, o *op) {
 	q, k, v := o.in[0], o.in[1], o.in[2]
 	seq, heads := o.i[0], o.i[1]
-	items := q.Shape[0] * heads
+	items := o.attn.batch * heads
 	dq, dk, dv := t.gradOf(q), t.gradOf(k), t.gradOf(v)
 	var ds []float32
 	if dq != nil || dk != nil {
-		ds = t.arena.Floats(items * seq * seq)
+		ds = t.arena.rawFloats(o.attn.probs(heads))
 	}
 	cost := attentionCost(seq, o.i[2])
 	a := t.kernel()
-	a.f[0], a.f[1], a.f[2], a.f[3], a.f[4], a.f[5] = o.out.Grad, v.Data, dv, o.f[0], ds, o.f[1]
-	a.i, a.s = o.i, o.s
+	a.f[0], a.f[1], a.f[2], a.f[3], a.f[4] = o.out.Grad, v.Data, dv, o.f[0], ds
+	a.attn, a.i, a.s = o.attn, o.i, o.s
 	t.parallel(items, cost, attentionGradVKernel)
 	if ds == nil {
 		return
 	}
 	a = t.kernel()
-	a.f[0], a.f[1], a.f[2], a.f[3], a.f[4], a.f[5] = q.Data, k.Data, dq, dk, ds, o.f[1]
-	a.i, a.s = o.i, o.s
+	a.f[0], a.f[1], a.f[2], a.f[3], a.f[4] = q.Data, k.Data, dq, dk, ds
+	a.attn, a.i, a.s = o.attn, o.i, o.s
 	t.parallel(items, cost, attentionGradQKKernel)
 }
 
 // attentionGradVKernel runs the first half of the backward pass for pairs
 // [lo, hi): f0 = dout, f1 = v, f2 = dv or nil, f3 = probabilities (then
-// dropped-out ones), f4 = ds or nil, f5 = mask or nil. It accumulates
+// dropped-out ones), f4 = ds or nil, attn = layout. It accumulates
 // dv += Pᵀ·dout and, when ds is present, sets ds to the gradient of the
 // scaled scores, P∘(dP - rowsum(dP∘P))/√dim with dP = (dout·vᵀ)∘dropout.
 func attentionGradVKernel(a *kernelArgs, lo, hi int) {
-	dout, v, dv, probs, ds, mask := a.f[0], a.f[1], a.f[2], a.f[3], a.f[4], a.f[5]
+	dout, v, dv, probs, ds := a.f[0], a.f[1], a.f[2], a.f[3], a.f[4]
 	dim, scale, p := a.i[2], a.s[0], a.s[1]
 	for item := lo; item < hi; item++ {
-		it := newAttnItem(a, mask, item)
-		seq, n, ld := it.seq, it.n, it.hidden
-		prob := probs[it.probs : it.probs+seq*seq]
+		it := newAttnItem(a, item)
+		rows, n, ld, ldp := it.rows, it.n, it.hidden, it.ldp
+		prob := probs[it.probs : it.probs+rows*ldp]
 		used := prob
 		if p > 0 {
-			used = probs[len(probs)/2+it.probs:][:seq*seq]
+			used = probs[len(probs)/2+it.probs:][:rows*ldp]
 		}
 		if dv != nil {
-			it.gemm(dv[it.base:], used, dout[it.base:], n, dim, seq, seq, ld, ld, true, false, 1, 1)
+			it.gemm(dv[it.base:], used, dout[it.base:], n, dim, rows, ldp, ld, ld, true, false, 1, 1)
 		}
 		if ds == nil {
 			continue
 		}
-		g := ds[it.probs : it.probs+seq*seq]
-		it.gemm(g, dout[it.base:], v[it.base:], seq, n, dim, ld, ld, seq, false, true, 1, 0)
+		g := ds[it.probs : it.probs+rows*ldp]
+		it.gemm(g, dout[it.base:], v[it.base:], rows, n, dim, ld, ld, ldp, false, true, 1, 0)
 		m := newDropMask(a.i[3], p)
-		for i := range seq {
-			row := g[i*seq : i*seq+n]
+		for i := range rows {
+			row := g[i*ldp : i*ldp+n]
 			if p > 0 {
-				m.apply(row, row, it.probs+i*seq, false)
+				m.apply(row, row, it.probs+i*ldp, false)
 			}
-			softmaxGrad(row, prob[i*seq:i*seq+n], scale)
+			softmaxGrad(row, prob[i*ldp:i*ldp+n], scale)
 		}
 	}
 }
@@ -271,19 +336,19 @@ func softmaxGrad(g, y []float32, s float32) {
 
 // attentionGradQKKernel runs the second half of the backward pass for pairs
 // [lo, hi): f0 = q, f1 = k, f2 = dq or nil, f3 = dk or nil, f4 = ds,
-// f5 = mask or nil. It accumulates dq += ds·k and dk += dsᵀ·q.
+// attn = layout. It accumulates dq += ds·k and dk += dsᵀ·q.
 func attentionGradQKKernel(a *kernelArgs, lo, hi int) {
-	q, k, dq, dk, ds, mask := a.f[0], a.f[1], a.f[2], a.f[3], a.f[4], a.f[5]
+	q, k, dq, dk, ds := a.f[0], a.f[1], a.f[2], a.f[3], a.f[4]
 	dim := a.i[2]
 	for item := lo; item < hi; item++ {
-		it := newAttnItem(a, mask, item)
-		seq, n, ld := it.seq, it.n, it.hidden
-		g := ds[it.probs : it.probs+seq*seq]
+		it := newAttnItem(a, item)
+		rows, n, ld, ldp := it.rows, it.n, it.hidden, it.ldp
+		g := ds[it.probs : it.probs+rows*ldp]
 		if dq != nil {
-			it.gemm(dq[it.base:], g, k[it.base:], seq, dim, n, seq, ld, ld, false, false, 1, 1)
+			it.gemm(dq[it.base:], g, k[it.base:], rows, dim, n, ldp, ld, ld, false, false, 1, 1)
 		}
 		if dk != nil {
-			it.gemm(dk[it.base:], g, q[it.base:], n, dim, seq, seq, ld, ld, true, false, 1, 1)
+			it.gemm(dk[it.base:], g, q[it.base:], n, dim, rows, ldp, ld, ld, true, false, 1, 1)
 		}
 	}
 }

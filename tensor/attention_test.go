@@ -170,6 +170,167 @@ func TestAttentionAgainstReference(t *testing.T) {
 	}
 }
 
+// packedCase describes sequences of the given lengths packed into
+// [tokens, heads·dim] for AttentionPacked, and the padded layout [batch,
+// longest, heads·dim] the float64 reference computes them in.
+type packedCase struct {
+	lens       []int
+	heads, dim int
+}
+
+func (c packedCase) starts() []int32 {
+	s := []int32{0}
+	for _, n := range c.lens {
+		s = append(s, s[len(s)-1]+int32(n))
+	}
+	return s
+}
+
+func (c packedCase) padded() attnDims {
+	return attnDims{len(c.lens), max(1, slices.Max(c.lens)), c.heads, c.dim}
+}
+
+// pad returns packed rows x in the padded layout, with zero rows as padding,
+// and the padded layout's key mask.
+func (c packedCase) pad(x []float64) (out, mask []float64) {
+	s, hidden, starts := c.padded(), c.heads*c.dim, c.starts()
+	out, mask = make([]float64, s.batch*s.seq*hidden), make([]float64, s.batch*s.seq)
+	for b, n := range c.lens {
+		copy(out[b*s.seq*hidden:], x[int(starts[b])*hidden:int(starts[b+1])*hidden])
+		for i := range n {
+			mask[b*s.seq+i] = 1
+		}
+	}
+	return out, mask
+}
+
+// unpad returns the rows of the padded layout x that hold real tokens.
+func (c packedCase) unpad(x []float64) []float64 {
+	s, hidden := c.padded(), c.heads*c.dim
+	var out []float64
+	for b, n := range c.lens {
+		out = append(out, x[b*s.seq*hidden:][:n*hidden]...)
+	}
+	return out
+}
+
+// dropout returns, in the padded [batch, heads, seq, seq] layout, the
+// multipliers AttentionPacked applies with dropout p and a stream key from a
+// fresh NewRNG(seed): its probabilities are stored per sequence, head, query
+// and key without padding.
+func (c packedCase) dropout(p float32, seed uint64) []float64 {
+	s := c.padded()
+	m := newDropMask(int(NewRNG(seed).Uint64()), p)
+	drop, at := make([]float64, s.batch*s.heads*s.seq*s.seq), 0
+	for b, n := range c.lens {
+		for h := range c.heads {
+			for i := range n {
+				for j := range n {
+					drop[s.row(b, h, i)+j] = float64(m.at(at))
+					at++
+				}
+			}
+		}
+	}
+	return drop
+}
+
+func TestAttentionPackedAgainstReference(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		c    packedCase
+		p    float32
+	}{
+		{"uneven", packedCase{[]int{3, 1, 5}, 2, 3}, 0},
+		{"empty-sequence", packedCase{[]int{2, 0, 4}, 1, 4}, 0},
+		{"one-sequence", packedCase{[]int{6}, 3, 2}, 0},
+		{"dropout", packedCase{[]int{4, 2, 5}, 2, 3}, 0.3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, s := tc.c, tc.c.padded()
+			tokens, hidden := int(c.starts()[len(c.lens)]), c.heads*c.dim
+			const seed = 5
+			var drop []float64
+			if tc.p > 0 {
+				drop = c.dropout(tc.p, seed)
+			}
+			shape := []int{tokens, hidden}
+			checkAgainstRef(t, refCase{
+				name:   "AttentionPacked " + tc.name,
+				shapes: [][]int{shape, shape, shape},
+				ref: func(in [][]float64) []float64 {
+					q, mask := c.pad(in[0])
+					k, _ := c.pad(in[1])
+					v, _ := c.pad(in[2])
+					return c.unpad(attentionRef64(s, q, k, v, mask, drop))
+				},
+				refGrad: func(in [][]float64, dy []float64) [][]float64 {
+					q, mask := c.pad(in[0])
+					k, _ := c.pad(in[1])
+					v, _ := c.pad(in[2])
+					dyPad, _ := c.pad(dy)
+					dq, dk, dv := attentionRefGrad64(s, q, k, v, mask, drop, dyPad)
+					return [][]float64{c.unpad(dq), c.unpad(dk), c.unpad(dv)}
+				},
+				run: func(tp *Tape, in []*Tensor) *Tensor {
+					return tp.AttentionPacked(in[0], in[1], in[2], c.starts(), c.heads, tc.p, NewRNG(seed))
+				},
+			})
+		})
+	}
+}
+
+// TestAttentionPackedMatchesPadded checks that packing gives, on the real
+// tokens, the values and gradients of Attention over the padded batch.
+func TestAttentionPackedMatchesPadded(t *testing.T) {
+	c := packedCase{[]int{7, 3, 16, 1}, 4, 8}
+	s := c.padded()
+	hidden, starts := c.heads*c.dim, c.starts()
+	tokens := int(starts[len(c.lens)])
+	r := NewRNG(3)
+	packed := []*Tensor{randParam(r, 1, tokens, hidden), randParam(r, 1, tokens, hidden), randParam(r, 1, tokens, hidden)}
+	dy := randFloats(r, tokens*hidden)
+	tp := NewTape()
+	y := tp.AttentionPacked(packed[0], packed[1], packed[2], starts, c.heads, 0, nil)
+	tp.BackwardWith(y, dy)
+
+	var padded [3]*Tensor
+	var mask64 []float64
+	for i, x := range packed {
+		var d []float64
+		d, mask64 = c.pad(to64(x.Data))
+		padded[i] = NewParam("padded", s.batch, s.seq, hidden)
+		copy(padded[i].Data, to32(d))
+	}
+	mask, _ := FromData(to32(mask64), s.batch, s.seq)
+	dyPad, _ := c.pad(to64(dy))
+	tp2 := NewTape()
+	y2 := tp2.Attention(padded[0], padded[1], padded[2], mask, c.heads, 0, nil)
+	tp2.BackwardWith(y2, to32(dyPad))
+	if e := normErr(y.Data, c.unpad(to64(y2.Data))); e > 1e-6 {
+		t.Errorf("output differs from padded attention: relative error %.3g", e)
+	}
+	for i := range packed {
+		if e := normErr(packed[i].Grad, c.unpad(to64(padded[i].Grad))); e > 1e-6 {
+			t.Errorf("gradient of input %d differs from padded attention: relative error %.3g", i, e)
+		}
+	}
+}
+
+func TestAttentionPackedBadStarts(t *testing.T) {
+	x := New(5, 4)
+	for _, starts := range [][]int32{nil, {0}, {1, 5}, {0, 4}, {0, 3, 2, 5}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("starts %v: no panic", starts)
+				}
+			}()
+			NewTape().AttentionPacked(x, x, x, starts, 2, 0, nil)
+		}()
+	}
+}
+
 // TestAttentionMaskedKeysIgnored checks that a masked key's value and key
 // vectors neither change the output nor receive gradient.
 func TestAttentionMaskedKeysIgnored(t *testing.T) {

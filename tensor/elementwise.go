@@ -40,19 +40,16 @@ func backAdd(t *Tape, o *op) {
 	dy := o.out.Grad
 	t.accumulate(t.gradOf(o.in[0]), dy, 1)
 	db := t.gradOf(o.in[1])
-	if db == nil {
-		return
-	}
 	if len(db) == len(dy) {
 		t.accumulate(db, dy, 1)
 		return
 	}
-	addRowSums(db, dy)
+	t.addRowSums(db, dy)
 }
 
 // Scale returns s·x.
 func (t *Tape) Scale(x *Tensor, s float32) *Tensor {
-	out := t.output(x.Shape...)
+	out := t.arena.Tensor(x.Shape...) // zeroed: accumulate adds into it
 	t.accumulate(out.Data, x.Data, s)
 	if o := t.record(backScale, out, x); o != nil {
 		o.s[0] = s

@@ -1,6 +1,9 @@
 package tensor
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestEmbeddingAgainstReference(t *testing.T) {
 	const vocab, dim = 6, 4
@@ -38,5 +41,34 @@ func TestEmbeddingPanicsOnBadID(t *testing.T) {
 			}()
 			NewTape().Embedding(NewParam("e", 6, 2), []int32{0, id})
 		}()
+	}
+}
+
+// TestEmbeddingPaddedSkipsPadRow checks that EmbeddingPadded looks up what
+// Embedding does and back-propagates the same gradient except into the
+// padding row, which receives none (torch's padding_idx; not a derivative,
+// so it has no finite-difference check).
+func TestEmbeddingPaddedSkipsPadRow(t *testing.T) {
+	const vocab, dim, pad = 6, 4, 3
+	ids := []int32{3, 0, 5, 3, 1}
+	r := NewRNG(4)
+	plain, padded := randParam(r, 1, vocab, dim), NewParam("padded", vocab, dim)
+	copy(padded.Data, plain.Data)
+	dy := randFloats(r, len(ids)*dim)
+	tp, tp2 := NewTape(), NewTape()
+	y, y2 := tp.Embedding(plain, ids), tp2.EmbeddingPadded(padded, ids, pad)
+	if !slices.Equal(y.Data, y2.Data) {
+		t.Fatal("EmbeddingPadded looks up other values than Embedding")
+	}
+	tp.BackwardWith(y, dy)
+	tp2.BackwardWith(y2, dy)
+	for row := range vocab {
+		want := plain.Grad[row*dim : (row+1)*dim]
+		if row == pad {
+			want = make([]float32, dim)
+		}
+		if got := padded.Grad[row*dim : (row+1)*dim]; !slices.Equal(got, want) {
+			t.Errorf("gradient of row %d = %v, want %v", row, got, want)
+		}
 	}
 }

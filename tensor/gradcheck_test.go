@@ -183,3 +183,11 @@ func normErr(got []float32, want []float64) float64 {
 	}
 	return worst / scale
 }
+
+func to32(x []float64) []float32 {
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = float32(v)
+	}
+	return out
+}

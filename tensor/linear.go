@@ -23,10 +23,14 @@ func (t *Tape) Linear(x, w, b *Tensor) *Tensor {
 	shape[len(shape)-1] = outDim
 	out := t.output(shape...)
 
-	gemm.Gemm(out.Data, x.Data, w.Data, gemm.Shape{M: rows, N: outDim, K: in, TransB: true}, 1, 0)
-	if b != nil {
-		addRows(out.Data, b.Data)
+	beta := float32(0)
+	if b != nil { // start every row at the bias; the product adds to it
+		k := t.kernel()
+		k.f[0], k.f[1] = out.Data, b.Data
+		t.parallel(rows, outDim/4, fillRowsKernel)
+		beta = 1
 	}
+	gemm.Gemm(out.Data, x.Data, w.Data, gemm.Shape{M: rows, N: outDim, K: in, TransB: true}, 1, beta)
 	if o := t.record(backLinear, out, x, w, b); o != nil {
 		o.i = [4]int{rows, outDim, in}
 	}
@@ -39,9 +43,7 @@ func backLinear(t *Tape, o *op) {
 	rows, outDim, in := o.i[0], o.i[1], o.i[2]
 	dy := o.out.Grad
 	matmulBackward(t, dy, x, w, rows, outDim, in, false, true)
-	if db := t.gradOf(b); db != nil {
-		addRowSums(db, dy)
-	}
+	t.addRowSums(t.gradOf(b), dy)
 }
 
 // MatMul returns op(a)·op(b), where op transposes the last two dimensions
@@ -138,21 +140,32 @@ func boolFloat(b bool) float32 {
 	return 0
 }
 
-// addRows adds the row vector v to every len(v)-sized row of dst.
-func addRows(dst, v []float32) {
-	for r := 0; r+len(v) <= len(dst); r += len(v) {
-		row := dst[r : r+len(v)]
-		for j, x := range v {
-			row[j] += x
-		}
+// fillRowsKernel copies the row vector f1 into rows [lo, hi) of f0.
+func fillRowsKernel(k *kernelArgs, lo, hi int) {
+	dst, v := k.f[0], k.f[1]
+	for r := lo; r < hi; r++ {
+		copy(dst[r*len(v):(r+1)*len(v)], v)
 	}
 }
 
-// addRowSums adds the sum of the len(dst)-sized rows of src to dst.
-func addRowSums(dst, src []float32) {
-	for r := 0; r+len(dst) <= len(src); r += len(dst) {
-		row := src[r : r+len(dst)]
-		for j, x := range row {
+// addRowSums adds the sum of the len(dst)-sized rows of src to dst, each
+// column summed in row order whatever the split. A nil dst is skipped.
+func (t *Tape) addRowSums(dst, src []float32) {
+	if dst == nil {
+		return
+	}
+	k := t.kernel()
+	k.f[0], k.f[1] = dst, src
+	t.parallel(len(dst), len(src)/len(dst), rowSumsKernel)
+}
+
+// rowSumsKernel adds to columns [lo, hi) of f0 the sums of those columns
+// over the len(f0)-sized rows of f1.
+func rowSumsKernel(k *kernelArgs, lo, hi int) {
+	dst, src := k.f[0][lo:hi], k.f[1]
+	n := len(k.f[0])
+	for r := 0; r+n <= len(src); r += n {
+		for j, x := range src[r+lo : r+hi] {
 			dst[j] += x
 		}
 	}

@@ -19,7 +19,7 @@ func (t *Tape) LayerNorm(x, gamma, beta *Tensor, eps float32) *Tensor {
 	}
 	rows := len(x.Data) / max(n, 1)
 	out := t.output(x.Shape...)
-	stats := t.arena.Floats(2 * rows) // mean, then 1/√(var+eps)
+	stats := t.arena.rawFloats(2 * rows) // mean, then 1/√(var+eps)
 	k := t.kernel()
 	k.f[0], k.f[1], k.f[2], k.f[3], k.f[4] = out.Data, x.Data, gamma.Data, beta.Data, stats
 	k.i[0], k.s[0] = n, eps

@@ -8,10 +8,11 @@ import (
 // kernelArgs carries the operands of a kernel split across goroutines. The
 // tape owns one and reuses it, so handing work to the pool allocates nothing.
 type kernelArgs struct {
-	f   [6][]float32
-	ids []int32
-	i   [4]int
-	s   [4]float32
+	f    [6][]float32
+	ids  []int32
+	i    [4]int
+	s    [4]float32
+	attn attnLayout // attention kernels' sequences
 
 	n, nChunks, perChunk int // set by dispatch and parallelScratch
 }

@@ -45,6 +45,7 @@ type op struct {
 	ids  []int32      // index operands such as token ids or class targets
 	i    [4]int       // small integer arguments
 	s    [4]float32   // small float arguments
+	attn attnLayout   // attention's sequences
 }
 
 // NewTape returns an empty tape with gradients enabled.
@@ -160,5 +161,6 @@ func (t *Tape) gradOf(x *Tensor) []float32 {
 	return x.Grad
 }
 
-// output returns a zeroed arena tensor for an operation's result.
-func (t *Tape) output(shape ...int) *Tensor { return t.arena.Tensor(shape...) }
+// output returns an arena tensor for an operation's result, which the
+// operation must overwrite in full: its contents are undefined.
+func (t *Tape) output(shape ...int) *Tensor { return t.arena.rawTensor(shape...) }

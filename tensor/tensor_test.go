@@ -43,6 +43,20 @@ func TestArenaReusesMemory(t *testing.T) {
 	}
 }
 
+func TestArenaTensorIsZeroedAfterReuse(t *testing.T) {
+	var a Arena
+	x := a.Tensor(4, 8)
+	for i := range x.Data {
+		x.Data[i] = 1
+	}
+	a.Reset()
+	for i, v := range a.Tensor(4, 8).Data {
+		if v != 0 {
+			t.Fatalf("element %d of a reused Tensor is %g, want 0", i, v)
+		}
+	}
+}
+
 func TestArenaSlicesDoNotOverlap(t *testing.T) {
 	var a Arena
 	x, y := a.Floats(5), a.Floats(5)
