@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/vigil-ml/vigil/tensor"
@@ -143,28 +144,118 @@ func (m *Model) Encode(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Tenso
 	if err := b.Validate(m.Config); err != nil {
 		return nil, err
 	}
-	return m.encode(t, b, rng), nil
+	x, _ := m.encode(t, b, rng, false)
+	return t.Reshape(x, b.Batch, b.Seq, m.Config.HiddenSize), nil
 }
 
-// encode is Encode for a batch already validated.
-func (m *Model) encode(t *tensor.Tape, b *Batch, rng *tensor.RNG) *tensor.Tensor {
-	var mask *tensor.Tensor
-	if b.AttentionMask != nil {
-		mask = t.New(b.Batch, b.Seq)
-		for i, v := range b.AttentionMask {
-			mask.Data[i] = float32(v)
+// packing says which positions of a batch the encoder computes: with tokens nil, every position
+// of the padded batch (row i is flat position i); otherwise only the positions in tokens, the
+// attended prefix of each sequence, packed without padding, sequence i in rows starts[i] to
+// starts[i+1].
+type packing struct {
+	tokens, starts []int32
+	seq            int
+}
+
+// pack returns the packing that skips b's padding, or the padded layout when b has none or when
+// something the heads read lies outside the attended prefixes: a mask that is not ones followed
+// by zeros, a sequence with no attended position (its first token is still pooled) or a label on
+// a padding position.
+func pack(a *tensor.Arena, b *Batch) packing {
+	padded := packing{seq: b.Seq}
+	if b.AttentionMask == nil {
+		return padded
+	}
+	p := packing{starts: a.Int32s(b.Batch + 1), seq: b.Seq}
+	for i := range b.Batch {
+		row := b.AttentionMask[i*b.Seq : (i+1)*b.Seq]
+		n := 0
+		for n < len(row) && row[n] != 0 {
+			n++
 		}
+		if n == 0 || slices.ContainsFunc(row[n:], func(v int32) bool { return v != 0 }) {
+			return padded
+		}
+		if b.Labels != nil && slices.ContainsFunc(b.Labels[i*b.Seq+n:(i+1)*b.Seq], func(l int32) bool { return l != IgnoreLabel }) {
+			return padded
+		}
+		p.starts[i+1] = p.starts[i] + int32(n)
+	}
+	tokens := int(p.starts[b.Batch])
+	if tokens == len(b.AttentionMask) {
+		return padded
+	}
+	p.tokens = a.Int32s(tokens)
+	for i := range b.Batch {
+		for r := p.starts[i]; r < p.starts[i+1]; r++ {
+			p.tokens[r] = int32(i*b.Seq) + r - p.starts[i]
+		}
+	}
+	return p
+}
+
+// row returns the encoder row of flat batch position i, or -1 when the packing skips it.
+func (p packing) row(i int) int {
+	if p.tokens == nil {
+		return i
+	}
+	b, j := i/p.seq, int32(i%p.seq)
+	if r := p.starts[b] + j; r < p.starts[b+1] {
+		return int(r)
+	}
+	return -1
+}
+
+// gather returns the values of v at the packing's positions, in a slice from a (v itself without
+// packing).
+func (p packing) gather(a *tensor.Arena, v []int32) []int32 {
+	if p.tokens == nil {
+		return v
+	}
+	out := a.Int32s(len(p.tokens))
+	for r, i := range p.tokens {
+		out[r] = v[i]
+	}
+	return out
+}
+
+// encode runs the encoder over the validated batch b and returns the last hidden states [rows,
+// hidden], one row per position of the packing it returns: the padding-free packing of b when
+// packed is set and b allows it, every position of b otherwise.
+func (m *Model) encode(t *tensor.Tape, b *Batch, rng *tensor.RNG, packed bool) (*tensor.Tensor, packing) {
+	a := t.Arena()
+	p := packing{seq: b.Seq}
+	if packed {
+		p = pack(a, b)
+	}
+	at := attend{starts: p.starts}
+	if p.tokens == nil && b.AttentionMask != nil {
+		at.mask = t.New(b.Batch, b.Seq)
+		for i, v := range b.AttentionMask {
+			at.mask.Data[i] = float32(v)
+		}
+	}
+	pos := a.Int32s(b.Batch * b.Seq)
+	for i := range pos {
+		pos[i] = int32(i % b.Seq)
+	}
+	types := b.TypeIDs
+	if types == nil {
+		types = a.Int32s(len(b.IDs))
 	}
 	d := Dropout{
 		Hidden:    dropout(m.Config.HiddenDropoutProb, rng),
 		Attention: dropout(m.Config.AttentionProbsDropoutProb, rng),
 		RNG:       rng,
 	}
-	x := m.Embeddings.Forward(t, b, m.positions[:b.Seq], d)
-	for i := range m.Layers {
-		x = m.Layers[i].Forward(t, x, mask, d)
+	x := m.Embeddings.Forward(t, p.gather(a, b.IDs), p.gather(a, types), p.gather(a, pos), d)
+	if p.tokens == nil {
+		x = t.Reshape(x, b.Batch, b.Seq, m.Config.HiddenSize)
 	}
-	return x
+	for i := range m.Layers {
+		x = m.Layers[i].Forward(t, x, at, d)
+	}
+	return t.Reshape(x, x.Size()/m.Config.HiddenSize, m.Config.HiddenSize), p
 }
 
 // Dropout holds the encoder's dropout probabilities, on hidden states and on attention probabilities,
@@ -182,58 +273,32 @@ func dropout(p float64, rng *tensor.RNG) float32 {
 	return float32(p)
 }
 
-// Forward embeds b's tokens at positions pos into [batch, seq, hidden], with hidden dropout. b must
-// be valid (see Batch.Validate); Model.Encode checks it.
-func (e *Embeddings) Forward(t *tensor.Tape, b *Batch, pos []int32, d Dropout) *tensor.Tensor {
-	types := b.TypeIDs
-	if types == nil {
-		types = make([]int32, len(b.IDs))
-	}
-	x := t.Add(e.words(t, b), t.Embedding(e.TokenType, types))
-	x = t.Add(t.Reshape(x, b.Batch, b.Seq, e.Word.Shape[1]), t.Embedding(e.Position, pos))
+// Forward embeds tokens with the given ids, token type ids and positions into [tokens, hidden], with
+// hidden dropout. As torch.nn.Embedding with padding_idx, the word lookup adds no gradient to the
+// padding row (the tied decoder still does).
+func (e *Embeddings) Forward(t *tensor.Tape, ids, types, pos []int32, d Dropout) *tensor.Tensor {
+	x := t.Add(t.EmbeddingPadded(e.Word, ids, e.Pad), t.Embedding(e.TokenType, types))
+	x = t.Add(x, t.Embedding(e.Position, pos))
 	return t.Dropout(e.Norm.Forward(t, x), d.Hidden, d.RNG)
 }
 
-// words looks up the word embeddings [batch·seq, hidden]. As torch.nn.Embedding with padding_idx, the
-// lookup adds no gradient to the padding row (the tied decoder still does). The engine's Embedding has
-// no padding index, so when a batch holds the padding id and gradients are recorded, the rows are
-// routed through D·x + P: D [batch, seq, seq] is diagonal with 0 at padding positions and 1 elsewhere,
-// and P holds the padding row at padding positions. The values are exactly the lookup's, while the
-// padding positions' gradient stops at D.
-func (e *Embeddings) words(t *tensor.Tape, b *Batch) *tensor.Tensor {
-	x := t.Embedding(e.Word, b.IDs)
-	if !t.GradEnabled() || !e.Word.RequiresGrad() {
-		return x
-	}
-	hidden, seq := e.Word.Shape[1], b.Seq
-	var d, p *tensor.Tensor
-	padRow := e.Word.Data[int(e.Pad)*hidden : (int(e.Pad)+1)*hidden]
-	for i, id := range b.IDs {
-		if id != e.Pad {
-			continue
-		}
-		if d == nil {
-			d = t.New(b.Batch, seq, seq)
-			p = t.New(len(b.IDs), hidden)
-		}
-		copy(p.Data[i*hidden:(i+1)*hidden], padRow)
-	}
-	if d == nil {
-		return x
-	}
-	for i, id := range b.IDs {
-		if id != e.Pad {
-			d.Data[i*seq+i%seq] = 1 // row i%seq, column i%seq of sequence i/seq
-		}
-	}
-	kept := t.MatMul(d, t.Reshape(x, b.Batch, seq, hidden), false, false)
-	return t.Add(t.Reshape(kept, len(b.IDs), hidden), p)
+// attend tells a layer where the sequences of its rows are: packed sequences at starts (see
+// tensor.Tape.AttentionPacked), or, with starts nil, a padded batch [batch, seq, hidden] with an
+// optional key mask [batch, seq].
+type attend struct {
+	mask   *tensor.Tensor
+	starts []int32
 }
 
-// Forward runs the layer over x [batch, seq, hidden] with key mask [batch, seq] (or nil).
-func (l *Layer) Forward(t *tensor.Tape, x, mask *tensor.Tensor, d Dropout) *tensor.Tensor {
+// Forward runs the layer over x, [tokens, hidden] or [batch, seq, hidden] as at says.
+func (l *Layer) Forward(t *tensor.Tape, x *tensor.Tensor, at attend, d Dropout) *tensor.Tensor {
 	q, k, v := l.Query.Forward(t, x), l.Key.Forward(t, x), l.Value.Forward(t, x)
-	a := t.Attention(q, k, v, mask, l.Heads, d.Attention, d.RNG)
+	var a *tensor.Tensor
+	if at.starts != nil {
+		a = t.AttentionPacked(q, k, v, at.starts, l.Heads, d.Attention, d.RNG)
+	} else {
+		a = t.Attention(q, k, v, at.mask, l.Heads, d.Attention, d.RNG)
+	}
 	x = l.AttnNorm.Forward(t, t.Add(t.Dropout(l.AttnOut.Forward(t, a), d.Hidden, d.RNG), x))
 	h := t.GELU(l.Intermediate.Forward(t, x))
 	return l.OutNorm.Forward(t, t.Add(t.Dropout(l.Output.Forward(t, h), d.Hidden, d.RNG), x))

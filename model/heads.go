@@ -17,8 +17,8 @@ func (m *Model) MLMLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Te
 
 // mlmLogits is MLMLogits for a batch already checked.
 func (m *Model) mlmLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) *tensor.Tensor {
-	h := m.encode(t, b, rng)
-	logits := m.MLM.Forward(t, t.Reshape(h, b.Batch*b.Seq, m.Config.HiddenSize))
+	h, _ := m.encode(t, b, rng, false)
+	logits := m.MLM.Forward(t, h)
 	return t.Reshape(logits, b.Batch, b.Seq, m.Config.VocabSize)
 }
 
@@ -42,24 +42,24 @@ func (m *Model) MLMLossSum(t *tensor.Tape, b *Batch, rng *tensor.RNG) (sum *tens
 	if b.Labels == nil {
 		return nil, 0, fmt.Errorf("model: MLM loss needs labels")
 	}
-	n := 0
+	h, p := m.encode(t, b, rng, true)
 	for _, l := range b.Labels {
 		if l != IgnoreLabel {
-			n++
+			count++
 		}
 	}
-	rows, targets := make([]int32, 0, n), make([]int32, 0, n)
-	for i, l := range b.Labels {
-		if l != IgnoreLabel {
-			rows = append(rows, int32(i))
-			targets = append(targets, l)
-		}
-	}
-	h := m.encode(t, b, rng)
-	if len(rows) == 0 {
+	if count == 0 {
 		return t.New(1), 0, nil
 	}
-	picked := t.Embedding(t.Reshape(h, b.Batch*b.Seq, m.Config.HiddenSize), rows)
+	rows, targets := t.Arena().Int32s(count), t.Arena().Int32s(count)
+	j := 0
+	for i, l := range b.Labels {
+		if l != IgnoreLabel {
+			rows[j], targets[j] = int32(p.row(i)), l
+			j++
+		}
+	}
+	picked := t.Embedding(h, rows)
 	sum, count = t.CrossEntropySum(m.MLM.Forward(t, picked), targets, IgnoreLabel)
 	return sum, count, nil
 }
@@ -74,12 +74,12 @@ func (m *Model) ClassLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.
 
 // classLogits is ClassLogits for a batch already checked.
 func (m *Model) classLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) *tensor.Tensor {
-	h := m.encode(t, b, rng)
-	first := make([]int32, b.Batch)
+	h, p := m.encode(t, b, rng, true)
+	first := t.Arena().Int32s(b.Batch)
 	for i := range first {
-		first[i] = int32(i * b.Seq)
+		first[i] = int32(p.row(i * b.Seq))
 	}
-	cls := t.Embedding(t.Reshape(h, b.Batch*b.Seq, m.Config.HiddenSize), first)
+	cls := t.Embedding(h, first)
 	return m.Classifier.Forward(t, cls, dropout(m.Config.classifierDropout(), rng), rng)
 }
 

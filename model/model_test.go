@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -295,7 +296,7 @@ func TestClassifierLoss(t *testing.T) {
 	}
 }
 
-// TestPaddingGuardKeepsValues checks that routing the padding id's rows around the lookup's gradient
+// TestPaddingGuardKeepsValues checks that keeping the padding id's rows out of the lookup's gradient
 // changes no value: logits with gradients recorded equal those of a forward-only pass bit for bit.
 func TestPaddingGuardKeepsValues(t *testing.T) {
 	m := newModel(t, testConfig(30), MaskedLM, 4)
@@ -365,4 +366,105 @@ func TestEncode(t *testing.T) {
 	if _, err := m.Encode(tape, b, nil); err == nil || !strings.Contains(err.Error(), "ids[3] = 99") {
 		t.Errorf("out-of-vocabulary id: %v", err)
 	}
+}
+
+func TestPack(t *testing.T) {
+	const seq = 4
+	for _, tc := range []struct {
+		name           string
+		mask, labels   []int32
+		tokens, starts []int32 // nil: the padded layout
+	}{
+		{"right-padded", []int32{1, 1, 0, 0, 1, 1, 1, 0}, nil, []int32{0, 1, 4, 5, 6}, []int32{0, 2, 5}},
+		{"labels on real tokens", []int32{1, 1, 0, 0, 1, 1, 1, 1}, []int32{-100, 7, -100, -100, 7, -100, -100, 7},
+			[]int32{0, 1, 4, 5, 6, 7}, []int32{0, 2, 6}},
+		{"no padding", []int32{1, 1, 1, 1, 1, 1, 1, 1}, nil, nil, nil},
+		{"no mask", nil, nil, nil, nil},
+		{"mask not a prefix", []int32{1, 0, 1, 0, 1, 1, 1, 0}, nil, nil, nil},
+		{"sequence without tokens", []int32{0, 0, 0, 0, 1, 1, 1, 0}, nil, nil, nil},
+		{"label on padding", []int32{1, 1, 0, 0, 1, 1, 1, 0}, []int32{-100, -100, 7, -100, -100, -100, -100, -100}, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &Batch{Batch: 2, Seq: seq, IDs: make([]int32, 2*seq), AttentionMask: tc.mask, Labels: tc.labels}
+			var a tensor.Arena
+			p := pack(&a, b)
+			if !slices.Equal(p.tokens, tc.tokens) || !slices.Equal(p.starts, tc.starts) {
+				t.Fatalf("pack: tokens %v starts %v, want %v and %v", p.tokens, p.starts, tc.tokens, tc.starts)
+			}
+			for i := range 2 * seq {
+				want := i
+				if tc.tokens != nil {
+					want = slices.Index(tc.tokens, int32(i))
+				}
+				if got := p.row(i); got != want {
+					t.Errorf("row(%d) = %d, want %d", i, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestPackedMatchesPadded checks that the heads, which skip padding, compute the losses, logits and
+// gradients of the padded forward pass.
+func TestPackedMatchesPadded(t *testing.T) {
+	grads := func(m *Model) [][]float32 {
+		var g [][]float32
+		for _, p := range m.Params() {
+			g = append(g, slices.Clone(p.Grad))
+			p.ZeroGrad()
+		}
+		return g
+	}
+	compare := func(what string, got, want [][]float32) {
+		t.Helper()
+		for i := range got {
+			if e := relErr(got[i], want[i]); e > 1e-5 {
+				t.Errorf("%s: gradient of parameter %d differs by %.3g", what, i, e)
+			}
+		}
+	}
+
+	m := newModel(t, testConfig(30), MaskedLM, 4)
+	b := toyBatch(tensor.NewRNG(2), 30, 4, 12)
+	tape := tensor.NewTape()
+	sum, n, err := m.MLMLossSum(tape, b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := pack(tape.Arena(), b); p.tokens == nil {
+		t.Fatal("the toy batch is not packed")
+	}
+	tape.Backward(sum)
+	packedSum, packed := sum.Data[0], grads(m)
+	tape.Reset()
+	logits, err := m.MLMLogits(tape, b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, count := tape.CrossEntropySum(tape.Reshape(logits, b.Batch*b.Seq, 30), b.Labels, IgnoreLabel)
+	if count != n || math.Abs(float64(full.Data[0]-packedSum)) > 1e-5*math.Abs(float64(full.Data[0])) {
+		t.Errorf("MLM loss %g over %d packed, %g over %d padded", packedSum, n, full.Data[0], count)
+	}
+	tape.Backward(full)
+	compare("MLM", packed, grads(m))
+
+	c := newModel(t, testConfig(30).WithLabels([]string{"a", "b"}), SequenceClassification, 5)
+	tape.Reset()
+	got, err := c.ClassLogits(tape, b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dy := []float32{1, -2, 0.5, 3, -1, 2, 0.25, -0.5}
+	tape.BackwardWith(got, dy)
+	gotLogits := slices.Clone(got.Data)
+	packed = grads(c)
+	tape.Reset()
+	h, _ := c.encode(tape, b, nil, false)
+	first := []int32{0, 12, 24, 36}
+	want := c.Classifier.Forward(tape, tape.Embedding(h, first), 0, nil)
+	if e := relErr(gotLogits, want.Data); e > 1e-5 {
+		t.Errorf("class logits differ from the padded pass by %.3g", e)
+	}
+	tape.BackwardWith(want, dy)
+	compare("classifier", packed, grads(c))
 }
