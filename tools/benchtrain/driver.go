@@ -69,11 +69,11 @@ func measure(o options) (*summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	trainBatchData := syntheticBatch(vocabSize, trainBatch, seqLen, maskedShare, batchSeed)
+	trainBatchData := syntheticBatch(vocabSize, trainBatch, seqLen, o.minLen, maskedShare, batchSeed)
 	inputs := map[string][]byte{}
 	for _, r := range []request{
 		{Task: "train", Config: trainCfg, Batch: toJSON(trainBatchData)},
-		{Task: "infer", Config: inferCfg, Batch: toJSON(syntheticBatch(vocabSize, inferBatch, seqLen, maskedShare, batchSeed))},
+		{Task: "infer", Config: inferCfg, Batch: toJSON(syntheticBatch(vocabSize, inferBatch, seqLen, o.minLen, maskedShare, batchSeed))},
 	} {
 		r.Steps, r.Warmup, r.Threads, r.LR, r.WeightDecay = o.steps, o.warmup, o.threads, learningRate, weightDecay
 		if inputs[r.Task], err = json.Marshal(r); err != nil {
@@ -92,7 +92,7 @@ func measure(o options) (*summary, error) {
 			for _, side := range sides {
 				var cmd *exec.Cmd
 				if side == sideVigil {
-					cmd = exec.Command(exe, "-worker", task, "-steps", strconv.Itoa(o.steps), "-warmup", strconv.Itoa(o.warmup))
+					cmd = exec.Command(exe, "-worker", task, "-steps", strconv.Itoa(o.steps), "-warmup", strconv.Itoa(o.warmup), "-min-len", strconv.Itoa(o.minLen))
 					cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(o.threads))
 				} else {
 					cmd = exec.Command(o.python, o.script)
@@ -214,7 +214,7 @@ func (s *summary) verdicts(against string) []verdict {
 func (s *summary) report(w io.Writer) bool {
 	o := s.o
 	fmt.Fprintf(w, "small encoder (4 layers, hidden 256, 4 heads, FFN 1024), vocabulary %d, sequences padded to %d (lengths %d..%d)\n",
-		vocabSize, seqLen, seqLen/2, seqLen)
+		vocabSize, seqLen, o.minLen, seqLen)
 	fmt.Fprintf(w, "train: batch %d, %d real tokens, %d of them masked and labelled, dropout, loss on the labelled positions only, AdamW\n",
 		trainBatch, s.tokens, s.labelled)
 	fmt.Fprintf(w, "infer: batch %d, classifier with 2 sigmoid labels, no gradients\n", inferBatch)

@@ -15,15 +15,16 @@
 // the mean cross-entropy over the labelled positions only (their hidden states gathered before
 // the MLM head), backward and an AdamW step; inference scores a batch of 64 with the sequence
 // classifier (two sigmoid labels) without gradients or dropout. The padding is realistic, so
-// Vigil's attention skips the padded keys, while PyTorch, like Hugging Face's BERT, computes them
-// and masks the scores.
+// Vigil's encoder skips it (it packs the real tokens of the batch, and attention runs per
+// sequence), while PyTorch, like Hugging Face's BERT, computes every padded position and masks
+// the scores. -min-len 64 gives sequences without padding, which measures the engines alone.
 // Each process warms up, then times -steps steps and reports their median; the sides run in
 // turns (vigil, torch, torch-tuned, vigil, ...) -reps times, and the table shows the medians
 // over the repetitions, since a shared machine's load drifts.
 //
 // Usage:
 //
-//	go run ./tools/benchtrain [-reps 3] [-steps 20] [-warmup 3] [-threads 2] [-python /usr/bin/python3] [-strict]
+//	go run ./tools/benchtrain [-reps 3] [-steps 20] [-warmup 3] [-threads 2] [-min-len 32] [-python /usr/bin/python3] [-strict]
 //	go run ./tools/benchtrain -worker train|infer [-steps 50] [-cpuprofile cpu.prof]
 //
 // With -worker it measures Vigil alone and prints the JSON result line the driver reads.
@@ -61,6 +62,7 @@ const (
 
 type options struct {
 	reps, steps, warmup, threads int
+	minLen                       int // shortest sequence of the synthetic batches
 	python, script               string
 	strict                       bool
 	worker, cpuProfile           string
@@ -72,6 +74,7 @@ func main() {
 	flag.IntVar(&o.steps, "steps", 20, "timed steps per process; each process reports their median")
 	flag.IntVar(&o.warmup, "warmup", 3, "untimed steps before timing")
 	flag.IntVar(&o.threads, "threads", 2, "threads for every side: GOMAXPROCS for Vigil, torch and BLAS threads for PyTorch")
+	flag.IntVar(&o.minLen, "min-len", seqLen/2, "sequence lengths are uniform in [min-len, 64]; 64 means no padding")
 	flag.StringVar(&o.python, "python", "/usr/bin/python3", "the Python with PyTorch")
 	flag.StringVar(&o.script, "script", "tools/bench/train_step.py", "the PyTorch side of the benchmark")
 	flag.BoolVar(&o.strict, "strict", false, "exit with status 1 when a target is missed")
@@ -87,6 +90,9 @@ func main() {
 func run(o options, w io.Writer) error {
 	if o.steps < 1 || o.warmup < 0 || o.reps < 1 || o.threads < 1 {
 		return fmt.Errorf("-steps, -reps and -threads must be at least 1 and -warmup at least 0")
+	}
+	if o.minLen < 3 || o.minLen > seqLen {
+		return fmt.Errorf("-min-len %d outside [3, %d]", o.minLen, seqLen)
 	}
 	if o.worker != "" {
 		return work(o, w)

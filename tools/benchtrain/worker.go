@@ -36,15 +36,15 @@ const (
 )
 
 // syntheticBatch returns batch sequences padded to seq tokens, reproducibly from seed: each has a
-// length drawn uniformly from [seq/2, seq], starts with [CLS], ends with [SEP] and is padded with
+// length drawn uniformly from [minLen, seq], starts with [CLS], ends with [SEP] and is padded with
 // [PAD] (attention mask 0). Each other token is a random non-special id; with probability share it
 // is replaced by [MASK] and becomes an MLM label holding the original id.
-func syntheticBatch(vocab, batch, seq int, share float32, seed uint64) *model.Batch {
+func syntheticBatch(vocab, batch, seq, minLen int, share float32, seed uint64) *model.Batch {
 	r := tensor.NewRNG(seed)
 	n := batch * seq
 	b := &model.Batch{Batch: batch, Seq: seq, IDs: make([]int32, n), AttentionMask: make([]int32, n), Labels: make([]int32, n)}
 	for s := range batch {
-		length := seq/2 + r.IntN(seq/2+1)
+		length := minLen + r.IntN(seq-minLen+1)
 		for p := range seq {
 			i := s*seq + p
 			b.Labels[i] = model.IgnoreLabel
@@ -87,9 +87,9 @@ func work(o options, w io.Writer) error {
 	var step func() (float64, error)
 	switch o.worker {
 	case "train":
-		step, err = trainStep(trainCfg)
+		step, err = trainStep(trainCfg, o.minLen)
 	case "infer":
-		step, err = inferStep(inferCfg)
+		step, err = inferStep(inferCfg, o.minLen)
 	default:
 		return fmt.Errorf("-worker %q: want train or infer", o.worker)
 	}
@@ -107,15 +107,16 @@ func work(o options, w io.Writer) error {
 	return json.NewEncoder(w).Encode(r)
 }
 
-// trainStep returns one MLM training step of a fresh model of configuration c: forward with
-// dropout, loss on the labelled positions, backward, AdamW. It returns the loss.
-func trainStep(c model.Config) (func() (float64, error), error) {
+// trainStep returns one MLM training step of a fresh model of configuration c on sequences of
+// minLen to 64 tokens: forward with dropout, loss on the labelled positions, backward, AdamW. It
+// returns the loss.
+func trainStep(c model.Config, minLen int) (func() (float64, error), error) {
 	m, err := model.New(c, model.MaskedLM, 1)
 	if err != nil {
 		return nil, err
 	}
 	opt := optim.NewAdamW(m.Params(), optim.AdamWConfig{LR: learningRate, WeightDecay: weightDecay})
-	b := syntheticBatch(vocabSize, trainBatch, seqLen, maskedShare, batchSeed)
+	b := syntheticBatch(vocabSize, trainBatch, seqLen, minLen, maskedShare, batchSeed)
 	rng, t := tensor.NewRNG(2), tensor.NewTape()
 	return func() (float64, error) {
 		t.Reset()
@@ -132,12 +133,12 @@ func trainStep(c model.Config) (func() (float64, error), error) {
 
 // inferStep returns forward-only scoring of a batch of 64 with a fresh classifier of
 // configuration c. It returns the mean probability.
-func inferStep(c model.Config) (func() (float64, error), error) {
+func inferStep(c model.Config, minLen int) (func() (float64, error), error) {
 	m, err := model.New(c, model.SequenceClassification, 1)
 	if err != nil {
 		return nil, err
 	}
-	s, b := model.NewScorer(m), syntheticBatch(vocabSize, inferBatch, seqLen, maskedShare, batchSeed)
+	s, b := model.NewScorer(m), syntheticBatch(vocabSize, inferBatch, seqLen, minLen, maskedShare, batchSeed)
 	var probs []float32
 	return func() (float64, error) {
 		if probs, err = s.Probabilities(probs[:0], b); err != nil {
