@@ -159,7 +159,7 @@ func TestWorker(t *testing.T) {
 		t.Run(tt.task, func(t *testing.T) {
 			var out bytes.Buffer
 			profile := filepath.Join(t.TempDir(), "cpu.prof")
-			if err := run(options{worker: tt.task, steps: 1, reps: 1, threads: 1, cpuProfile: profile}, &out); err != nil {
+			if err := run(options{worker: tt.task, steps: 1, reps: 1, threads: 1, minLen: seqLen / 2, cpuProfile: profile}, &out); err != nil {
 				t.Fatal(err)
 			}
 			if fi, err := os.Stat(profile); err != nil || fi.Size() == 0 {
