@@ -144,51 +144,48 @@ func (m *Model) Encode(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Tenso
 	if err := b.Validate(m.Config); err != nil {
 		return nil, err
 	}
-	x, _ := m.encode(t, b, rng, false)
-	return t.Reshape(x, b.Batch, b.Seq, m.Config.HiddenSize), nil
+	return t.Reshape(m.encode(t, b, rng, nil), b.Batch, b.Seq, m.Config.HiddenSize), nil
 }
 
-// packing says which positions of a batch the encoder computes: with tokens nil, every position
-// of the padded batch (row i is flat position i); otherwise only the positions in tokens, the
-// attended prefix of each sequence, packed without padding, sequence i in rows starts[i] to
-// starts[i+1].
+// packing says which positions of a batch the encoder computes. With starts nil, it is the padded
+// batch: row i is flat position i. Otherwise sequence i is rows starts[i] to starts[i+1], holding
+// the positions in tokens (the attended prefix of each sequence, packed without padding), or, with
+// tokens nil, every position (a batch without padding).
 type packing struct {
 	tokens, starts []int32
 	seq            int
 }
 
-// pack returns the packing that skips b's padding, or the padded layout when b has none or when
-// something the heads read lies outside the attended prefixes: a mask that is not ones followed
-// by zeros, a sequence with no attended position (its first token is still pooled) or a label on
-// a padding position.
+// pack returns the packing that skips b's padding. It returns the padded layout when something
+// the encoder computes or the heads read lies outside the attended prefixes: a mask that is not
+// ones followed by zeros, a sequence with no attended position (its first token is still pooled)
+// or a label on a padding position.
 func pack(a *tensor.Arena, b *Batch) packing {
 	padded := packing{seq: b.Seq}
-	if b.AttentionMask == nil {
-		return padded
-	}
 	p := packing{starts: a.Int32s(b.Batch + 1), seq: b.Seq}
 	for i := range b.Batch {
-		row := b.AttentionMask[i*b.Seq : (i+1)*b.Seq]
-		n := 0
-		for n < len(row) && row[n] != 0 {
-			n++
-		}
-		if n == 0 || slices.ContainsFunc(row[n:], func(v int32) bool { return v != 0 }) {
-			return padded
+		n := b.Seq
+		if b.AttentionMask != nil {
+			row := b.AttentionMask[i*b.Seq : (i+1)*b.Seq]
+			n = 0
+			for n < len(row) && row[n] != 0 {
+				n++
+			}
+			if n == 0 || slices.ContainsFunc(row[n:], func(v int32) bool { return v != 0 }) {
+				return padded
+			}
 		}
 		if b.Labels != nil && slices.ContainsFunc(b.Labels[i*b.Seq+n:(i+1)*b.Seq], func(l int32) bool { return l != IgnoreLabel }) {
 			return padded
 		}
 		p.starts[i+1] = p.starts[i] + int32(n)
 	}
-	tokens := int(p.starts[b.Batch])
-	if tokens == len(b.AttentionMask) {
-		return padded
-	}
-	p.tokens = a.Int32s(tokens)
-	for i := range b.Batch {
-		for r := p.starts[i]; r < p.starts[i+1]; r++ {
-			p.tokens[r] = int32(i*b.Seq) + r - p.starts[i]
+	if tokens := int(p.starts[b.Batch]); tokens < b.Batch*b.Seq {
+		p.tokens = a.Int32s(tokens)
+		for i := range b.Batch {
+			for r := p.starts[i]; r < p.starts[i+1]; r++ {
+				p.tokens[r] = int32(i*b.Seq) + r - p.starts[i]
+			}
 		}
 	}
 	return p
@@ -206,8 +203,8 @@ func (p packing) row(i int) int {
 	return -1
 }
 
-// gather returns the values of v at the packing's positions, in a slice from a (v itself without
-// packing).
+// gather returns the values of v at the packing's positions, in a slice from a (v itself when
+// every position is computed).
 func (p packing) gather(a *tensor.Arena, v []int32) []int32 {
 	if p.tokens == nil {
 		return v
@@ -219,17 +216,20 @@ func (p packing) gather(a *tensor.Arena, v []int32) []int32 {
 	return out
 }
 
-// encode runs the encoder over the validated batch b and returns the last hidden states [rows,
-// hidden], one row per position of the packing it returns: the padding-free packing of b when
-// packed is set and b allows it, every position of b otherwise.
-func (m *Model) encode(t *tensor.Tape, b *Batch, rng *tensor.RNG, packed bool) (*tensor.Tensor, packing) {
+// encode runs the encoder over the validated batch b. With need nil it returns the last hidden
+// states of every position, [batch·seq, hidden]. Otherwise it returns those of the flat positions
+// in need, [len(need), hidden], which must be increasing and, unless the batch falls back to the
+// padded layout (see pack), attended: the encoder then computes no padding, and its last layer
+// computes only the needed rows, since nothing reads the others (keys and values still come from
+// every token).
+func (m *Model) encode(t *tensor.Tape, b *Batch, rng *tensor.RNG, need []int32) *tensor.Tensor {
 	a := t.Arena()
 	p := packing{seq: b.Seq}
-	if packed {
+	if need != nil {
 		p = pack(a, b)
 	}
 	at := attend{starts: p.starts}
-	if p.tokens == nil && b.AttentionMask != nil {
+	if p.starts == nil && b.AttentionMask != nil {
 		at.mask = t.New(b.Batch, b.Seq)
 		for i, v := range b.AttentionMask {
 			at.mask.Data[i] = float32(v)
@@ -248,14 +248,34 @@ func (m *Model) encode(t *tensor.Tape, b *Batch, rng *tensor.RNG, packed bool) (
 		Attention: dropout(m.Config.AttentionProbsDropoutProb, rng),
 		RNG:       rng,
 	}
+	h := m.Config.HiddenSize
 	x := m.Embeddings.Forward(t, p.gather(a, b.IDs), p.gather(a, types), p.gather(a, pos), d)
-	if p.tokens == nil {
-		x = t.Reshape(x, b.Batch, b.Seq, m.Config.HiddenSize)
+	if p.starts == nil {
+		x = t.Reshape(x, b.Batch, b.Seq, h)
 	}
-	for i := range m.Layers {
+	last := len(m.Layers) - 1
+	for i := range last {
 		x = m.Layers[i].Forward(t, x, at, d)
 	}
-	return t.Reshape(x, x.Size()/m.Config.HiddenSize, m.Config.HiddenSize), p
+	rows := a.Int32s(len(need))
+	for j, i := range need {
+		rows[j] = int32(p.row(int(i)))
+	}
+	if p.starts != nil && need != nil {
+		at.rows, at.rowStarts = rows, a.Int32s(b.Batch+1)
+		for _, i := range need {
+			at.rowStarts[int(i)/b.Seq+1]++
+		}
+		for i := range b.Batch {
+			at.rowStarts[i+1] += at.rowStarts[i]
+		}
+		return m.Layers[last].Forward(t, x, at, d)
+	}
+	x = t.Reshape(m.Layers[last].Forward(t, x, at, d), b.Batch*b.Seq, h)
+	if need == nil {
+		return x
+	}
+	return t.Embedding(x, rows)
 }
 
 // Dropout holds the encoder's dropout probabilities, on hidden states and on attention probabilities,
@@ -284,20 +304,27 @@ func (e *Embeddings) Forward(t *tensor.Tape, ids, types, pos []int32, d Dropout)
 
 // attend tells a layer where the sequences of its rows are: packed sequences at starts (see
 // tensor.Tape.AttentionPacked), or, with starts nil, a padded batch [batch, seq, hidden] with an
-// optional key mask [batch, seq].
+// optional key mask [batch, seq]. With rows set (packed only), the layer computes only those rows
+// of its input, rowStarts[i] to rowStarts[i+1] of them from sequence i.
 type attend struct {
-	mask   *tensor.Tensor
-	starts []int32
+	mask            *tensor.Tensor
+	starts          []int32
+	rows, rowStarts []int32
 }
 
-// Forward runs the layer over x, [tokens, hidden] or [batch, seq, hidden] as at says.
+// Forward runs the layer over x, [tokens, hidden] or [batch, seq, hidden] as at says, and returns
+// the outputs of every row of x, or of at.rows only.
 func (l *Layer) Forward(t *tensor.Tape, x *tensor.Tensor, at attend, d Dropout) *tensor.Tensor {
-	q, k, v := l.Query.Forward(t, x), l.Key.Forward(t, x), l.Value.Forward(t, x)
+	k, v := l.Key.Forward(t, x), l.Value.Forward(t, x)
 	var a *tensor.Tensor
-	if at.starts != nil {
-		a = t.AttentionPacked(q, k, v, at.starts, l.Heads, d.Attention, d.RNG)
-	} else {
-		a = t.Attention(q, k, v, at.mask, l.Heads, d.Attention, d.RNG)
+	switch {
+	case at.rows != nil:
+		x = t.Embedding(x, at.rows)
+		a = t.AttentionPacked(l.Query.Forward(t, x), k, v, at.rowStarts, at.starts, l.Heads, d.Attention, d.RNG)
+	case at.starts != nil:
+		a = t.AttentionPacked(l.Query.Forward(t, x), k, v, at.starts, at.starts, l.Heads, d.Attention, d.RNG)
+	default:
+		a = t.Attention(l.Query.Forward(t, x), k, v, at.mask, l.Heads, d.Attention, d.RNG)
 	}
 	x = l.AttnNorm.Forward(t, t.Add(t.Dropout(l.AttnOut.Forward(t, a), d.Hidden, d.RNG), x))
 	h := t.GELU(l.Intermediate.Forward(t, x))

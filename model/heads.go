@@ -17,8 +17,7 @@ func (m *Model) MLMLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Te
 
 // mlmLogits is MLMLogits for a batch already checked.
 func (m *Model) mlmLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) *tensor.Tensor {
-	h, _ := m.encode(t, b, rng, false)
-	logits := m.MLM.Forward(t, h)
+	logits := m.MLM.Forward(t, m.encode(t, b, rng, nil))
 	return t.Reshape(logits, b.Batch, b.Seq, m.Config.VocabSize)
 }
 
@@ -42,25 +41,24 @@ func (m *Model) MLMLossSum(t *tensor.Tape, b *Batch, rng *tensor.RNG) (sum *tens
 	if b.Labels == nil {
 		return nil, 0, fmt.Errorf("model: MLM loss needs labels")
 	}
-	h, p := m.encode(t, b, rng, true)
 	for _, l := range b.Labels {
 		if l != IgnoreLabel {
 			count++
 		}
 	}
 	if count == 0 {
+		m.encode(t, b, rng, nil) // the dropout streams advance as for any batch
 		return t.New(1), 0, nil
 	}
 	rows, targets := t.Arena().Int32s(count), t.Arena().Int32s(count)
 	j := 0
 	for i, l := range b.Labels {
 		if l != IgnoreLabel {
-			rows[j], targets[j] = int32(p.row(i)), l
+			rows[j], targets[j] = int32(i), l
 			j++
 		}
 	}
-	picked := t.Embedding(h, rows)
-	sum, count = t.CrossEntropySum(m.MLM.Forward(t, picked), targets, IgnoreLabel)
+	sum, count = t.CrossEntropySum(m.MLM.Forward(t, m.encode(t, b, rng, rows)), targets, IgnoreLabel)
 	return sum, count, nil
 }
 
@@ -74,12 +72,11 @@ func (m *Model) ClassLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.
 
 // classLogits is ClassLogits for a batch already checked.
 func (m *Model) classLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) *tensor.Tensor {
-	h, p := m.encode(t, b, rng, true)
 	first := t.Arena().Int32s(b.Batch)
 	for i := range first {
-		first[i] = int32(p.row(i * b.Seq))
+		first[i] = int32(i * b.Seq)
 	}
-	cls := t.Embedding(h, first)
+	cls := m.encode(t, b, rng, first)
 	return m.Classifier.Forward(t, cls, dropout(m.Config.classifierDropout(), rng), rng)
 }
 

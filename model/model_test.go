@@ -249,7 +249,7 @@ func TestTrainingLowersLoss(t *testing.T) {
 	}
 	before := eval()
 	tape := tensor.NewTape()
-	for range 600 {
+	for range 1200 {
 		tape.Reset()
 		sum, n, err := m.Loss(tape, toyBatch(data, vocab, 8, 16), drop)
 		if err != nil {
@@ -373,13 +373,13 @@ func TestPack(t *testing.T) {
 	for _, tc := range []struct {
 		name           string
 		mask, labels   []int32
-		tokens, starts []int32 // nil: the padded layout
+		tokens, starts []int32 // starts nil: the padded layout; tokens nil: every position
 	}{
 		{"right-padded", []int32{1, 1, 0, 0, 1, 1, 1, 0}, nil, []int32{0, 1, 4, 5, 6}, []int32{0, 2, 5}},
 		{"labels on real tokens", []int32{1, 1, 0, 0, 1, 1, 1, 1}, []int32{-100, 7, -100, -100, 7, -100, -100, 7},
 			[]int32{0, 1, 4, 5, 6, 7}, []int32{0, 2, 6}},
-		{"no padding", []int32{1, 1, 1, 1, 1, 1, 1, 1}, nil, nil, nil},
-		{"no mask", nil, nil, nil, nil},
+		{"no padding", []int32{1, 1, 1, 1, 1, 1, 1, 1}, nil, nil, []int32{0, 4, 8}},
+		{"no mask", nil, nil, nil, []int32{0, 4, 8}},
 		{"mask not a prefix", []int32{1, 0, 1, 0, 1, 1, 1, 0}, nil, nil, nil},
 		{"sequence without tokens", []int32{0, 0, 0, 0, 1, 1, 1, 0}, nil, nil, nil},
 		{"label on padding", []int32{1, 1, 0, 0, 1, 1, 1, 0}, []int32{-100, -100, 7, -100, -100, -100, -100, -100}, nil, nil},
@@ -404,8 +404,8 @@ func TestPack(t *testing.T) {
 	}
 }
 
-// TestPackedMatchesPadded checks that the heads, which skip padding, compute the losses, logits and
-// gradients of the padded forward pass.
+// TestPackedMatchesPadded checks that the heads, which skip padding and compute only the rows they
+// read in the last layer, give the losses, logits and gradients of the full padded forward pass.
 func TestPackedMatchesPadded(t *testing.T) {
 	grads := func(m *Model) [][]float32 {
 		var g [][]float32
@@ -424,15 +424,23 @@ func TestPackedMatchesPadded(t *testing.T) {
 		}
 	}
 
+	holed := toyBatch(tensor.NewRNG(2), 30, 4, 12)
+	holed.AttentionMask[3], holed.Labels[3] = 0, IgnoreLabel // not a prefix: the padded layout
+	for _, b := range []*Batch{toyBatch(tensor.NewRNG(2), 30, 4, 12), holed} {
+		if packed := pack(new(tensor.Arena), b).starts != nil; packed != (b != holed) {
+			t.Fatalf("batch packed: %t", packed)
+		}
+		matchesPadded(t, b, grads, compare)
+	}
+}
+
+// matchesPadded is TestPackedMatchesPadded for one batch.
+func matchesPadded(t *testing.T, b *Batch, grads func(*Model) [][]float32, compare func(string, [][]float32, [][]float32)) {
 	m := newModel(t, testConfig(30), MaskedLM, 4)
-	b := toyBatch(tensor.NewRNG(2), 30, 4, 12)
 	tape := tensor.NewTape()
 	sum, n, err := m.MLMLossSum(tape, b, nil)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if p := pack(tape.Arena(), b); p.tokens == nil {
-		t.Fatal("the toy batch is not packed")
 	}
 	tape.Backward(sum)
 	packedSum, packed := sum.Data[0], grads(m)
@@ -459,9 +467,8 @@ func TestPackedMatchesPadded(t *testing.T) {
 	gotLogits := slices.Clone(got.Data)
 	packed = grads(c)
 	tape.Reset()
-	h, _ := c.encode(tape, b, nil, false)
-	first := []int32{0, 12, 24, 36}
-	want := c.Classifier.Forward(tape, tape.Embedding(h, first), 0, nil)
+	h := c.encode(tape, b, nil, nil)
+	want := c.Classifier.Forward(tape, tape.Embedding(h, []int32{0, 12, 24, 36}), 0, nil)
 	if e := relErr(gotLogits, want.Data); e > 1e-5 {
 		t.Errorf("class logits differ from the padded pass by %.3g", e)
 	}

@@ -39,30 +39,44 @@ func (t *Tape) Attention(q, k, v, mask *Tensor, heads int, p float32, r *RNG) *T
 	return t.attention("Attention", q, k, v, attnLayout{batch: batch, seq: seq, mask: maskData}, heads, p, r)
 }
 
-// AttentionPacked is Attention over sequences packed without padding: q, k
-// and v are [tokens, hidden], and sequence i holds rows starts[i] to
-// starts[i+1] (starts has one more entry than there are sequences, begins
-// at 0, ends at tokens and never decreases). Every token attends to the
-// tokens of its own sequence. It computes what Attention computes for the
-// same sequences right-padded to a common length, without the work for the
-// padding: no query row, key or probability of a padded position.
-func (t *Tape) AttentionPacked(q, k, v *Tensor, starts []int32, heads int, p float32, r *RNG) *Tensor {
-	if q.Dims() != 2 || !SameShape(q, k) || !SameShape(q, v) {
-		panic(fmt.Sprintf("tensor: AttentionPacked: q %v, k %v and v %v are not one [tokens, hidden] shape", q.Shape, k.Shape, v.Shape))
+// AttentionPacked is Attention over sequences packed without padding: k and
+// v are [keys, hidden] and sequence i's keys are rows kStarts[i] to
+// kStarts[i+1]; q is [queries, hidden] and the queries of sequence i, rows
+// qStarts[i] to qStarts[i+1], attend to that sequence's keys. Each starts
+// slice has one more entry than there are sequences, begins at 0, ends at
+// its row count and never decreases. With q = k = v and qStarts = kStarts it
+// computes what Attention computes for the same sequences right-padded to a
+// common length, without the work for the padding; with queries for some
+// positions only (e.g. those a head reads), it computes those rows alone.
+func (t *Tape) AttentionPacked(q, k, v *Tensor, qStarts, kStarts []int32, heads int, p float32, r *RNG) *Tensor {
+	if q.Dims() != 2 || !SameShape(k, v) || k.Dims() != 2 || q.Shape[1] != k.Shape[1] {
+		panic(fmt.Sprintf("tensor: AttentionPacked: q %v, k %v and v %v are not [rows, hidden] with one hidden size and shape of k and v", q.Shape, k.Shape, v.Shape))
 	}
-	if len(starts) < 2 || starts[0] != 0 || int(starts[len(starts)-1]) != q.Shape[0] {
-		panic(fmt.Sprintf("tensor: AttentionPacked: starts run from %v, want 0 to %d tokens in at least two entries", ends(starts), q.Shape[0]))
-	}
-	lay := attnLayout{batch: len(starts) - 1, starts: starts, probStart: t.arena.ints.take(len(starts), intChunk)}
+	lay := attnLayout{batch: len(kStarts) - 1, qStarts: qStarts, starts: kStarts}
+	checkStarts("query", qStarts, q.Shape[0], len(kStarts))
+	checkStarts("key", kStarts, k.Shape[0], len(kStarts))
+	lay.probStart = t.arena.ints.take(len(kStarts), intChunk)
+	lay.probStart[0] = 0
 	for i := range lay.batch {
-		n := int(starts[i+1] - starts[i])
-		if n < 0 {
-			panic(fmt.Sprintf("tensor: AttentionPacked: starts decrease at %d (%d after %d)", i+1, starts[i+1], starts[i]))
-		}
+		m, n := int(qStarts[i+1]-qStarts[i]), int(kStarts[i+1]-kStarts[i])
 		lay.seq = max(lay.seq, n)
-		lay.probStart[i+1] = lay.probStart[i] + heads*n*n
+		lay.probStart[i+1] = lay.probStart[i] + heads*m*n
 	}
 	return t.attention("AttentionPacked", q, k, v, lay, heads, p, r)
+}
+
+// checkStarts panics unless starts, for the given rows, has want entries,
+// starts at 0, ends at rows and never decreases.
+func checkStarts(what string, starts []int32, rows, want int) {
+	if len(starts) < 2 || len(starts) != want || starts[0] != 0 || int(starts[len(starts)-1]) != rows {
+		panic(fmt.Sprintf("tensor: AttentionPacked: %d %s starts running from %v, want %d entries from 0 to %d rows (at least two)",
+			len(starts), what, ends(starts), want, rows))
+	}
+	for i := 1; i < len(starts); i++ {
+		if starts[i] < starts[i-1] {
+			panic(fmt.Sprintf("tensor: AttentionPacked: %s starts decrease at %d (%d after %d)", what, i, starts[i], starts[i-1]))
+		}
+	}
 }
 
 // ends returns the first and last entries of s, for messages.
@@ -75,13 +89,14 @@ func ends(s []int32) []int32 {
 
 // attnLayout says where the sequences of an attention operation lie: either
 // batch padded sequences of seq rows each with an optional key mask, or
-// batch packed sequences starting at the rows in starts, whose
-// probabilities start at probStart (per sequence, all heads together).
+// batch packed sequences whose keys start at the rows in starts and queries
+// at those in qStarts, with probabilities starting at probStart (per
+// sequence, all heads together); seq is then the longest key count.
 type attnLayout struct {
-	batch, seq int
-	mask       []float32
-	starts     []int32
-	probStart  []int
+	batch, seq      int
+	mask            []float32
+	starts, qStarts []int32
+	probStart       []int
 }
 
 // probs returns the number of attention probabilities for heads heads.
@@ -132,7 +147,7 @@ func attentionCost(seq, dim int) int { return seq * seq * (dim/8 + 20) }
 // arguments are i = (seq, heads, dim, key), and the keys it attends to.
 type attnItem struct {
 	rows, hidden int // query rows, and the row stride of q, k, v and out
-	base         int // offset of the head's first element in q, k, v and out
+	base, qbase  int // offsets of the head's first element in k and v, and in q and out
 	probs        int // offset of the pair's rows×ldp block of probabilities
 	ldp          int // row stride of the probabilities
 	// When the mask keeps a non-empty prefix of the keys (or there is no
@@ -148,10 +163,13 @@ func newAttnItem(a *kernelArgs, item int) attnItem {
 	hidden := heads * dim
 	b, h := item/heads, item%heads
 	if lay.starts != nil {
-		lo, n := int(lay.starts[b]), int(lay.starts[b+1]-lay.starts[b])
-		return attnItem{rows: n, hidden: hidden, base: lo*hidden + h*dim, probs: lay.probStart[b] + h*n*n, ldp: n, n: n}
+		k, n := int(lay.starts[b]), int(lay.starts[b+1]-lay.starts[b])
+		q, m := int(lay.qStarts[b]), int(lay.qStarts[b+1]-lay.qStarts[b])
+		return attnItem{rows: m, hidden: hidden, base: k*hidden + h*dim, qbase: q*hidden + h*dim,
+			probs: lay.probStart[b] + h*m*n, ldp: n, n: n}
 	}
-	it := attnItem{rows: seq, hidden: hidden, base: b*seq*hidden + h*dim, probs: item * seq * seq, ldp: seq, n: seq}
+	base := b*seq*hidden + h*dim
+	it := attnItem{rows: seq, hidden: hidden, base: base, qbase: base, probs: item * seq * seq, ldp: seq, n: seq}
 	if lay.mask == nil {
 		return it
 	}
@@ -190,8 +208,11 @@ func attentionKernel(a *kernelArgs, lo, hi int) {
 	for item := lo; item < hi; item++ {
 		it := newAttnItem(a, item)
 		rows, n, ld, ldp := it.rows, it.n, it.hidden, it.ldp
+		if rows == 0 || n == 0 { // a sequence with no queries or no keys: nothing to compute
+			continue
+		}
 		prob := probs[it.probs : it.probs+rows*ldp]
-		it.gemm(prob, q[it.base:], k[it.base:], rows, n, dim, ld, ld, ldp, false, true, scale, 0)
+		it.gemm(prob, q[it.qbase:], k[it.base:], rows, n, dim, ld, ld, ldp, false, true, scale, 0)
 		for i := range rows {
 			maskedSoftmax(prob[i*ldp:i*ldp+n], it.keep)
 		}
@@ -204,7 +225,7 @@ func attentionKernel(a *kernelArgs, lo, hi int) {
 				m.apply(used[r:r+n], prob[r:r+n], it.probs+r, false)
 			}
 		}
-		it.gemm(out[it.base:], used, v[it.base:], rows, dim, n, ldp, ld, ld, false, false, 1, 0)
+		it.gemm(out[it.qbase:], used, v[it.base:], rows, dim, n, ldp, ld, ld, false, false, 1, 0)
 	}
 }
 
@@ -298,19 +319,22 @@ func attentionGradVKernel(a *kernelArgs, lo, hi int) {
 	for item := lo; item < hi; item++ {
 		it := newAttnItem(a, item)
 		rows, n, ld, ldp := it.rows, it.n, it.hidden, it.ldp
+		if rows == 0 || n == 0 { // a sequence with no queries or no keys: nothing to compute
+			continue
+		}
 		prob := probs[it.probs : it.probs+rows*ldp]
 		used := prob
 		if p > 0 {
 			used = probs[len(probs)/2+it.probs:][:rows*ldp]
 		}
 		if dv != nil {
-			it.gemm(dv[it.base:], used, dout[it.base:], n, dim, rows, ldp, ld, ld, true, false, 1, 1)
+			it.gemm(dv[it.base:], used, dout[it.qbase:], n, dim, rows, ldp, ld, ld, true, false, 1, 1)
 		}
 		if ds == nil {
 			continue
 		}
 		g := ds[it.probs : it.probs+rows*ldp]
-		it.gemm(g, dout[it.base:], v[it.base:], rows, n, dim, ld, ld, ldp, false, true, 1, 0)
+		it.gemm(g, dout[it.qbase:], v[it.base:], rows, n, dim, ld, ld, ldp, false, true, 1, 0)
 		m := newDropMask(a.i[3], p)
 		for i := range rows {
 			row := g[i*ldp : i*ldp+n]
@@ -343,12 +367,15 @@ func attentionGradQKKernel(a *kernelArgs, lo, hi int) {
 	for item := lo; item < hi; item++ {
 		it := newAttnItem(a, item)
 		rows, n, ld, ldp := it.rows, it.n, it.hidden, it.ldp
+		if rows == 0 || n == 0 { // a sequence with no queries or no keys: nothing to compute
+			continue
+		}
 		g := ds[it.probs : it.probs+rows*ldp]
 		if dq != nil {
-			it.gemm(dq[it.base:], g, k[it.base:], rows, dim, n, ldp, ld, ld, false, false, 1, 1)
+			it.gemm(dq[it.qbase:], g, k[it.base:], rows, dim, n, ldp, ld, ld, false, false, 1, 1)
 		}
 		if dk != nil {
-			it.gemm(dk[it.base:], g, q[it.base:], n, dim, rows, ldp, ld, ld, true, false, 1, 1)
+			it.gemm(dk[it.base:], g, q[it.qbase:], n, dim, rows, ldp, ld, ld, true, false, 1, 1)
 		}
 	}
 }

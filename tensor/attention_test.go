@@ -273,7 +273,7 @@ func TestAttentionPackedAgainstReference(t *testing.T) {
 					return [][]float64{c.unpad(dq), c.unpad(dk), c.unpad(dv)}
 				},
 				run: func(tp *Tape, in []*Tensor) *Tensor {
-					return tp.AttentionPacked(in[0], in[1], in[2], c.starts(), c.heads, tc.p, NewRNG(seed))
+					return tp.AttentionPacked(in[0], in[1], in[2], c.starts(), c.starts(), c.heads, tc.p, NewRNG(seed))
 				},
 			})
 		})
@@ -291,7 +291,7 @@ func TestAttentionPackedMatchesPadded(t *testing.T) {
 	packed := []*Tensor{randParam(r, 1, tokens, hidden), randParam(r, 1, tokens, hidden), randParam(r, 1, tokens, hidden)}
 	dy := randFloats(r, tokens*hidden)
 	tp := NewTape()
-	y := tp.AttentionPacked(packed[0], packed[1], packed[2], starts, c.heads, 0, nil)
+	y := tp.AttentionPacked(packed[0], packed[1], packed[2], starts, starts, c.heads, 0, nil)
 	tp.BackwardWith(y, dy)
 
 	var padded [3]*Tensor
@@ -317,16 +317,65 @@ func TestAttentionPackedMatchesPadded(t *testing.T) {
 	}
 }
 
+// TestAttentionPackedQuerySubset checks that queries for some positions
+// only give those rows of the full packed attention, and the gradients the
+// full attention gets when only those rows have an upstream gradient.
+func TestAttentionPackedQuerySubset(t *testing.T) {
+	c := packedCase{[]int{5, 3, 6, 2}, 2, 4}
+	starts, hidden := c.starts(), c.heads*c.dim
+	tokens := int(starts[len(c.lens)])
+	picked := []int{0, 3, 4, 9, 10, 13} // none from the second and last sequences
+	qStarts := []int32{0, 3, 3, 6, 6}
+	r := NewRNG(8)
+	q, k, v := randParam(r, 1, tokens, hidden), randParam(r, 1, tokens, hidden), randParam(r, 1, tokens, hidden)
+	dySub := randFloats(r, len(picked)*hidden)
+
+	tp := NewTape()
+	full := tp.AttentionPacked(q, k, v, starts, starts, c.heads, 0, nil)
+	dy := make([]float32, tokens*hidden)
+	for i, row := range picked {
+		copy(dy[row*hidden:(row+1)*hidden], dySub[i*hidden:(i+1)*hidden])
+	}
+	tp.BackwardWith(full, dy)
+	var want [3][]float32
+	for i, x := range []*Tensor{q, k, v} {
+		want[i] = slices.Clone(x.Grad)
+		x.ZeroGrad()
+	}
+
+	tp2 := NewTape()
+	rows := make([]int32, len(picked))
+	for i, row := range picked {
+		rows[i] = int32(row)
+	}
+	qs := tp2.Embedding(q, rows)
+	sub := tp2.AttentionPacked(qs, k, v, qStarts, starts, c.heads, 0, nil)
+	for i, row := range picked {
+		if e := normErr(sub.Data[i*hidden:(i+1)*hidden], to64(full.Data[row*hidden:(row+1)*hidden])); e > 1e-6 {
+			t.Errorf("query row %d differs from the full attention by %.3g", row, e)
+		}
+	}
+	tp2.BackwardWith(sub, dySub)
+	for i, x := range []*Tensor{q, k, v} {
+		if e := normErr(x.Grad, to64(want[i])); e > 1e-6 {
+			t.Errorf("gradient of input %d differs from the full attention's by %.3g", i, e)
+		}
+	}
+}
+
 func TestAttentionPackedBadStarts(t *testing.T) {
 	x := New(5, 4)
-	for _, starts := range [][]int32{nil, {0}, {1, 5}, {0, 4}, {0, 3, 2, 5}} {
+	for _, tc := range []struct{ q, k []int32 }{
+		{nil, nil}, {[]int32{0}, []int32{0}}, {[]int32{1, 5}, []int32{1, 5}}, {[]int32{0, 4}, []int32{0, 4}},
+		{[]int32{0, 3, 2, 5}, []int32{0, 3, 2, 5}}, {[]int32{0, 5}, []int32{0, 2, 5}}, {[]int32{0, 2, 5}, []int32{0, 3, 2}},
+	} {
 		func() {
 			defer func() {
 				if recover() == nil {
-					t.Errorf("starts %v: no panic", starts)
+					t.Errorf("starts %v and %v: no panic", tc.q, tc.k)
 				}
 			}()
-			NewTape().AttentionPacked(x, x, x, starts, 2, 0, nil)
+			NewTape().AttentionPacked(x, x, x, tc.q, tc.k, 2, 0, nil)
 		}()
 	}
 }
