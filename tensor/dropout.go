@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/vigil-ml/vigil/tensor/vmath"
+)
 
 // Dropout zeroes each element of x with probability p and scales the rest by
 // 1/(1-p) (inverted dropout, as torch.nn.functional.dropout in training). It
@@ -60,7 +64,8 @@ func checkDropout(op string, p float32) {
 
 // dropMask is the counter-based dropout mask of one stream: element i is
 // kept, with value 1/(1-p), when 32 bits derived from (key, i) reach p·2³².
-// One 64-bit hash serves the pair of elements 2j and 2j+1.
+// One 64-bit SplitMix64 hash serves the pair of elements 2j and 2j+1 (see
+// vmath.DropoutMask; the tests spell the mapping out as dropMask.at).
 type dropMask struct {
 	key       uint64
 	threshold uint32
@@ -71,52 +76,8 @@ func newDropMask(key int, p float32) dropMask {
 	return dropMask{key: uint64(key), threshold: uint32(float64(p) * (1 << 32)), scale: 1 / (1 - p)}
 }
 
-// bits returns the 64 random bits of pair j: SplitMix64, a Weyl sequence
-// passed through a 64-bit finaliser.
-func (m dropMask) bits(j int) uint64 {
-	z := m.key + uint64(j)*0x9e3779b97f4a7c15
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
-}
-
-// factor returns the multiplier for an element whose 32 random bits are u.
-func (m dropMask) factor(u uint32) float32 {
-	if u < m.threshold {
-		return 0
-	}
-	return m.scale
-}
-
-// at returns element i's multiplier: 0 or 1/(1-p).
-func (m dropMask) at(i int) float32 {
-	return m.factor(uint32(m.bits(i>>1) >> (32 * (1 - i&1))))
-}
-
 // apply sets dst = src·mask, or dst += src·mask when add is set, where
 // element j of src is element start+j of the stream.
 func (m dropMask) apply(dst, src []float32, start int, add bool) {
-	dst = dst[:len(src)]
-	j := 0
-	if start&1 == 1 && len(src) > 0 {
-		m.put(dst, src, 0, m.at(start), add)
-		j = 1
-	}
-	for ; j+1 < len(src); j += 2 {
-		z := m.bits((start + j) >> 1)
-		m.put(dst, src, j, m.factor(uint32(z>>32)), add)
-		m.put(dst, src, j+1, m.factor(uint32(z)), add)
-	}
-	if j < len(src) {
-		m.put(dst, src, j, m.at(start+j), add)
-	}
-}
-
-// put stores or accumulates src[j]·f into dst[j].
-func (dropMask) put(dst, src []float32, j int, f float32, add bool) {
-	if add {
-		dst[j] += src[j] * f
-	} else {
-		dst[j] = src[j] * f
-	}
+	vmath.DropoutMask(dst, src, m.key, start, m.threshold, m.scale, add)
 }

@@ -196,3 +196,27 @@ func BenchmarkDropout(b *testing.B) {
 		tp.BackwardWith(tp.Dropout(x, 0.1, r), dy)
 	}
 }
+
+// The mask element by element, as vmath.DropoutMask computes it in bulk.
+
+// bits returns the 64 random bits of pair j: SplitMix64, a Weyl sequence
+// passed through a 64-bit finaliser.
+func (m dropMask) bits(j int) uint64 {
+	z := m.key + uint64(j)*0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// factor returns the multiplier for an element whose 32 random bits are u.
+func (m dropMask) factor(u uint32) float32 {
+	if u < m.threshold {
+		return 0
+	}
+	return m.scale
+}
+
+// at returns element i's multiplier: 0 or 1/(1-p).
+func (m dropMask) at(i int) float32 {
+	return m.factor(uint32(m.bits(i>>1) >> (32 * (1 - i&1))))
+}

@@ -8,13 +8,21 @@ import "math"
 // and stops the compiler from fusing them into a multiply-add.
 
 var genericKernel = &kernel{
-	name:      "generic",
-	exp:       mapper(func(x float32) float32 { return expParts(x, 0) }),
-	tanh:      mapper(tanh32),
-	erf:       mapper(erf32),
-	gelu:      mapper(gelu32),
-	geluGrad:  geluGradGeneric,
-	expSubSum: expSubSumGeneric,
+	name:       "generic",
+	exp:        mapper(func(x float32) float32 { return expParts(x, 0) }),
+	tanh:       mapper(tanh32),
+	erf:        mapper(erf32),
+	gelu:       mapper(gelu32),
+	geluGrad:   geluGradGeneric,
+	expSubSum:  expSubSumGeneric,
+	adamW:      adamWGeneric,
+	sumSquares: sumSquaresGeneric,
+	dropout: func(dst, src []float32, weyl uint64, threshold uint32, scale float32) {
+		dropoutGeneric(dst, src, weyl, threshold, scale, false)
+	},
+	dropoutAdd: func(dst, src []float32, weyl uint64, threshold uint32, scale float32) {
+		dropoutGeneric(dst, src, weyl, threshold, scale, true)
+	},
 }
 
 func mapper(f func(float32) float32) func(dst, x []float32) {
@@ -38,6 +46,20 @@ func expSubSumGeneric(dst, x []float32, max float32) float32 {
 		dst[i] = e
 		lanes[i%16] += e
 	}
+	return fold(&lanes)
+}
+
+func sumSquaresGeneric(x []float32) float64 {
+	var lanes [16]float64
+	for i, v := range x {
+		lanes[i%16] += float64(v) * float64(v)
+	}
+	return fold(&lanes)
+}
+
+// fold returns the sum of 16 partial sums in the assembly's order: lane j += lane j+8, then
+// j+4, j+2 and j+1.
+func fold[T float32 | float64](lanes *[16]T) T {
 	for w := 8; w > 0; w /= 2 {
 		for j := range w {
 			lanes[j] += lanes[j+w]

@@ -21,6 +21,18 @@ func geluGradAVX512(dst, dy, x []float32)
 func expSubSumAVX512(dst, x []float32, max float32) float32
 
 //go:noescape
+func adamWAVX512(p, m, v, g []float32, c AdamWCoef)
+
+//go:noescape
+func dropoutAVX512(dst, src []float32, weyl uint64, threshold uint32, scale float32)
+
+//go:noescape
+func dropoutAddAVX512(dst, src []float32, weyl uint64, threshold uint32, scale float32)
+
+//go:noescape
+func sumSquaresAVX512(x []float32) float64
+
+//go:noescape
 func expAVX2(dst, x []float32)
 
 //go:noescape
@@ -37,3 +49,15 @@ func geluGradAVX2(dst, dy, x []float32)
 
 //go:noescape
 func expSubSumAVX2(dst, x []float32, max float32) float32
+
+//go:noescape
+func adamWAVX2(p, m, v, g []float32, c AdamWCoef)
+
+//go:noescape
+func dropoutAVX2(dst, src []float32, weyl uint64, threshold uint32, scale float32)
+
+//go:noescape
+func dropoutAddAVX2(dst, src []float32, weyl uint64, threshold uint32, scale float32)
+
+//go:noescape
+func sumSquaresAVX2(x []float32) float64

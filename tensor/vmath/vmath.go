@@ -1,4 +1,6 @@
-// Package vmath evaluates exp, tanh, erf, GELU and GELU's derivative over float32 slices.
+// Package vmath evaluates exp, tanh, erf, GELU and GELU's derivative over float32 slices, and
+// runs the element-wise passes of a training step: the AdamW update (AdamW), dropout masks
+// (DropoutMask) and the float64 sum of squares of a gradient norm (SumSquares).
 //
 // Scalar float64 math costs several to tens of nanoseconds per element (math.Exp, math.Erf),
 // which would make activations and softmax as expensive as the matrix products of a CPU
@@ -21,6 +23,10 @@
 // ±Inf, NaN and -0 follow IEEE rules and the functions' limits: Exp(-Inf) = 0, Tanh(±Inf) = ±1,
 // GELU(-Inf) = -0, Tanh, Erf and GELU keep the sign of -0.
 //
+// AdamW, DropoutMask and SumSquares are exact: every kernel returns the same bits, which a
+// trainer's bit-for-bit resumption relies on. AdamW and DropoutMask round each product and sum
+// as the scalar float32 code would; SumSquares fixes its order of summation.
+//
 // The kernel is chosen once, at start-up, from the CPU's features; the environment variable
 // VIGIL_VMATH=avx512|avx2|generic forces one (a name the CPU cannot run is ignored).
 //
@@ -39,6 +45,11 @@ type kernel struct {
 	exp, tanh, erf, gelu func(dst, x []float32)
 	geluGrad             func(dst, dy, x []float32)
 	expSubSum            func(dst, x []float32, max float32) float32
+	adamW                func(p, m, v, g []float32, c AdamWCoef)
+	sumSquares           func(x []float32) float64 // len(x) is a multiple of 16
+	// dropout and dropoutAdd are DropoutMask for an even start whose first pair's
+	// counter value is weyl, without and with add.
+	dropout, dropoutAdd func(dst, src []float32, weyl uint64, threshold uint32, scale float32)
 }
 
 var active = choose(supported(), os.Getenv("VIGIL_VMATH"))

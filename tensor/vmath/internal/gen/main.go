@@ -72,8 +72,13 @@ func generate(report io.Writer) map[string][]byte {
 		for _, f := range functions {
 			x.emit(&s, &d, cs, f)
 		}
+		x.emitAdamW(&s, &d)
+		x.emitDropout(&s, &d, false)
+		x.emitDropout(&s, &d, true)
+		x.emitSumSquares(&s, &d)
 	}
 	cs.data(&s)
+	dropData(&s)
 	return map[string][]byte{
 		"coef.go":          gofmt(g.Bytes()),
 		"kernels_amd64.go": gofmt(d.Bytes()),
