@@ -2,7 +2,8 @@ package tensor
 
 import (
 	"runtime"
-	"sync"
+
+	"github.com/vigil-ml/vigil/tensor/internal/workers"
 )
 
 // kernelArgs carries the operands of a kernel split across goroutines. The
@@ -69,43 +70,16 @@ func (t *Tape) dispatch(n, chunks int, fn kernelFunc) {
 		fn(&t.kern, 0, n)
 		return
 	}
-	p := workers()
-	t.wg.Add(chunks - 1)
-	for c := 1; c < chunks; c++ {
-		p <- task{fn: fn, k: &t.kern, lo: c * n / chunks, hi: (c + 1) * n / chunks, wg: &t.wg}
+	if t.chunk == nil {
+		t.chunk = t.runChunk // made once: a method value allocates
 	}
-	fn(&t.kern, 0, n/chunks)
-	t.wg.Wait()
+	t.kernFn = fn
+	workers.Run(chunks, &t.wg, t.chunk)
+	t.kernFn = nil
 }
 
-// task is one chunk of a parallel kernel.
-type task struct {
-	fn     kernelFunc
-	k      *kernelArgs
-	lo, hi int
-	wg     *sync.WaitGroup
-}
-
-var (
-	poolOnce sync.Once
-	pool     chan task
-)
-
-// workers returns the queue of the shared worker goroutines, starting them
-// on first use. They live for the life of the process, like the runtime's
-// own background workers.
-func workers() chan<- task {
-	poolOnce.Do(func() {
-		n := runtime.NumCPU()
-		pool = make(chan task, n)
-		for range n {
-			go func() {
-				for tk := range pool {
-					tk.fn(tk.k, tk.lo, tk.hi)
-					tk.wg.Done()
-				}
-			}()
-		}
-	})
-	return pool
+// runChunk runs chunk c of the kernel dispatch is running.
+func (t *Tape) runChunk(c int) {
+	n, chunks := t.kern.n, t.kern.nChunks
+	t.kernFn(&t.kern, c*n/chunks, (c+1)*n/chunks)
 }

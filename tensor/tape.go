@@ -27,6 +27,8 @@ type Tape struct {
 	noGrad bool
 	done   bool // Backward has run since the last Reset
 	kern   kernelArgs
+	kernFn kernelFunc     // the kernel being dispatched
+	chunk  func(c int)    // t.runChunk, made once
 	wg     sync.WaitGroup // counts the chunks of a parallel kernel in flight
 }
 

@@ -3,8 +3,11 @@ package optim
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/vigil-ml/vigil/tensor"
+	"github.com/vigil-ml/vigil/tensor/internal/workers"
+	"github.com/vigil-ml/vigil/tensor/vmath"
 )
 
 // AdamWConfig holds AdamW's hyper-parameters. The zero values of Beta1,
@@ -26,6 +29,9 @@ type AdamWConfig struct {
 //	p ← p·(1 − lr·λ)
 //	m ← β₁·m + (1−β₁)·g,  v ← β₂·v + (1−β₂)·g²
 //	p ← p − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)
+//
+// A step makes one pass over each element, split across GOMAXPROCS goroutines; the
+// parameters are updated element by element, so the split does not change the result.
 type AdamW struct {
 	cfg    AdamWConfig
 	params []*tensor.Tensor
@@ -33,6 +39,12 @@ type AdamW struct {
 	m, v   [][]float32
 	scale  []float64 // per-parameter learning-rate multipliers; nil means 1
 	step   int
+
+	offset layout            // the parameters laid end to end
+	coef   []vmath.AdamWCoef // this step's coefficients, one per parameter
+	nc     int               // this step's number of chunks
+	chunk  func(c int)       // stepChunk, made once
+	wg     sync.WaitGroup
 }
 
 // NewAdamW returns an AdamW optimizer for params.
@@ -46,12 +58,14 @@ func NewAdamW(params []*tensor.Tensor, cfg AdamWConfig) *AdamW {
 	if cfg.Eps == 0 {
 		cfg.Eps = 1e-8
 	}
-	o := &AdamW{cfg: cfg, params: params}
+	o := &AdamW{cfg: cfg, params: params, offset: layout{0}, coef: make([]vmath.AdamWCoef, len(params))}
 	for _, p := range params {
 		o.decay = append(o.decay, cfg.NoDecay == nil || !cfg.NoDecay(p))
 		o.m = append(o.m, make([]float32, p.Size()))
 		o.v = append(o.v, make([]float32, p.Size()))
+		o.offset = append(o.offset, o.offset[len(o.offset)-1]+p.Size())
 	}
+	o.chunk = o.stepChunk
 	return o
 }
 
@@ -85,32 +99,36 @@ func (o *AdamW) Step() {
 	c := o.cfg
 	bc1 := 1 - math.Pow(c.Beta1, float64(o.step))
 	bc2 := 1 - math.Pow(c.Beta2, float64(o.step))
-	bc2Sqrt := float32(math.Sqrt(bc2))
-	b1, b2 := float32(c.Beta1), float32(c.Beta2)
-	a1, a2 := float32(1-c.Beta1), float32(1-c.Beta2)
-	eps := float32(c.Eps)
-	for i, p := range o.params {
+	k := vmath.AdamWCoef{
+		Beta1: float32(c.Beta1), Beta1C: float32(1 - c.Beta1),
+		Beta2: float32(c.Beta2), Beta2C: float32(1 - c.Beta2),
+		BC2Sqrt: float32(math.Sqrt(bc2)), Eps: float32(c.Eps),
+	}
+	for i := range o.params {
 		lr := c.LR
 		if o.scale != nil {
-			if o.scale[i] == 0 {
-				continue
-			}
 			lr *= o.scale[i]
 		}
-		stepSize := float32(lr / bc1)
+		k.StepSize, k.Keep = float32(lr/bc1), 1
 		if o.decay[i] && c.WeightDecay != 0 {
-			keep := float32(1 - lr*c.WeightDecay)
-			for j := range p.Data {
-				p.Data[j] *= keep
-			}
+			k.Keep = float32(1 - lr*c.WeightDecay)
 		}
-		m, v := o.m[i], o.v[i]
-		for j, g := range p.Grad {
-			m[j] = m[j]*b1 + a1*g
-			v[j] = v[j]*b2 + a2*g*g
-			denom := float32(math.Sqrt(float64(v[j])))/bc2Sqrt + eps
-			p.Data[j] -= stepSize * m[j] / denom
+		o.coef[i] = k
+	}
+	o.nc = chunks(o.offset[len(o.params)])
+	workers.Run(o.nc, &o.wg, o.chunk)
+}
+
+// stepChunk updates chunk c of the parameters laid end to end, skipping frozen ones.
+func (o *AdamW) stepChunk(c int) {
+	lo, hi := chunkBounds(c, o.nc, o.offset[len(o.params)])
+	for i := o.offset.first(lo); i < len(o.params) && o.offset[i] < hi; i++ {
+		if o.scale != nil && o.scale[i] == 0 {
+			continue
 		}
+		a, b := o.offset.piece(i, lo, hi)
+		p := o.params[i]
+		vmath.AdamW(p.Data[a:b], o.m[i][a:b], o.v[i][a:b], p.Grad[a:b], o.coef[i])
 	}
 }
 

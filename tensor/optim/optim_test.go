@@ -3,6 +3,7 @@ package optim
 import (
 	"math"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -247,6 +248,157 @@ func TestAdamWLRScale(t *testing.T) {
 	for _, bad := range [][]float64{{1, 1}, {-1}, {math.NaN()}, {math.Inf(1)}} {
 		if err := opt.SetLRScale(bad); err == nil {
 			t.Errorf("SetLRScale(%v): no error", bad)
+		}
+	}
+}
+
+// scalarAdamW is AdamW's update as separate float32 passes, one element at a time: weight decay,
+// then the moments and the step. Step must reproduce it bit for bit.
+type scalarAdamW struct {
+	cfg   AdamWConfig
+	decay []bool
+	scale []float64
+	m, v  [][]float32
+	step  int
+}
+
+func (o *scalarAdamW) Step(params []*tensor.Tensor) {
+	o.step++
+	c := o.cfg
+	bc1 := 1 - math.Pow(c.Beta1, float64(o.step))
+	bc2Sqrt := float32(math.Sqrt(1 - math.Pow(c.Beta2, float64(o.step))))
+	b1, b2 := float32(c.Beta1), float32(c.Beta2)
+	a1, a2 := float32(1-c.Beta1), float32(1-c.Beta2)
+	eps := float32(c.Eps)
+	for i, p := range params {
+		lr := c.LR * o.scale[i]
+		if lr == 0 {
+			continue
+		}
+		stepSize := float32(lr / bc1)
+		if o.decay[i] {
+			keep := float32(1 - lr*c.WeightDecay)
+			for j := range p.Data {
+				p.Data[j] *= keep
+			}
+		}
+		m, v := o.m[i], o.v[i]
+		for j, g := range p.Grad {
+			m[j] = m[j]*b1 + a1*g
+			v[j] = v[j]*b2 + a2*g*g
+			denom := float32(math.Sqrt(float64(v[j])))/bc2Sqrt + eps
+			p.Data[j] -= stepSize * m[j] / denom
+		}
+	}
+}
+
+// TestAdamWMatchesScalarForAnyGOMAXPROCS checks that Step equals the scalar update bit for bit,
+// whichever way GOMAXPROCS splits it, over parameters with odd sizes that chunks straddle, one
+// without decay and one frozen.
+func TestAdamWMatchesScalarForAnyGOMAXPROCS(t *testing.T) {
+	sizes := []int{50001, 7, 49999, 33}
+	scale := []float64{1, 0.5, 0, 2}
+	noDecay := 1
+	cfg := AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}
+	newParams := func() []*tensor.Tensor {
+		r := tensor.NewRNG(5)
+		ps := make([]*tensor.Tensor, len(sizes))
+		for i, n := range sizes {
+			ps[i] = tensor.NewParam("p", n)
+			ps[i].FillNormal(r, 0, 0.02)
+		}
+		return ps
+	}
+	grad := func(ps []*tensor.Tensor, step int) {
+		for _, p := range ps {
+			for j := range p.Grad {
+				p.Grad[j] = p.Data[j]*float32(1+(j+step)%5) - 1e-3
+			}
+		}
+	}
+	want := newParams()
+	ref := &scalarAdamW{cfg: cfg, scale: scale}
+	for i, p := range want {
+		ref.decay = append(ref.decay, i != noDecay)
+		ref.m = append(ref.m, make([]float32, p.Size()))
+		ref.v = append(ref.v, make([]float32, p.Size()))
+	}
+	const steps = 3
+	for s := range steps {
+		grad(want, s)
+		ref.Step(want)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2, 3} {
+		runtime.GOMAXPROCS(procs)
+		ps := newParams()
+		cfg.NoDecay = func(p *tensor.Tensor) bool { return p == ps[noDecay] }
+		opt := NewAdamW(ps, cfg)
+		if err := opt.SetLRScale(scale); err != nil {
+			t.Fatal(err)
+		}
+		for s := range steps {
+			grad(ps, s)
+			opt.Step()
+		}
+		for i, p := range ps {
+			for j := range p.Data {
+				if math.Float32bits(p.Data[j]) != math.Float32bits(want[i].Data[j]) ||
+					math.Float32bits(opt.m[i][j]) != math.Float32bits(ref.m[i][j]) ||
+					math.Float32bits(opt.v[i][j]) != math.Float32bits(ref.v[i][j]) {
+					t.Fatalf("GOMAXPROCS %d: parameter %d element %d is %g (m %g, v %g), scalar update gives %g (m %g, v %g)",
+						procs, i, j, p.Data[j], opt.m[i][j], opt.v[i][j], want[i].Data[j], ref.m[i][j], ref.v[i][j])
+				}
+			}
+		}
+	}
+}
+
+// TestClipGradNormForAnyGOMAXPROCS checks that the norm and the clipped gradients do not depend
+// on GOMAXPROCS, over gradients whose summation blocks straddle parameters, and that the norm
+// is the L2 norm to float64 rounding.
+func TestClipGradNormForAnyGOMAXPROCS(t *testing.T) {
+	sizes := []int{40000, 3, 30001, 1 << 16}
+	newParams := func() []*tensor.Tensor {
+		r := tensor.NewRNG(9)
+		ps := make([]*tensor.Tensor, len(sizes))
+		for i, n := range sizes {
+			ps[i] = tensor.NewParam("p", n)
+			ps[i].FillNormal(r, 0, float32(i+1))
+			copy(ps[i].Grad, ps[i].Data)
+		}
+		return ps
+	}
+	var exact float64
+	for _, p := range newParams() {
+		for _, g := range p.Grad {
+			exact += float64(g) * float64(g)
+		}
+	}
+	exact = math.Sqrt(exact)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var firstNorm float64
+	for _, procs := range []int{1, 2, 3} {
+		runtime.GOMAXPROCS(procs)
+		ps := newParams()
+		norm := ClipGradNorm(ps, 1)
+		if math.Abs(norm-exact) > 1e-12*exact {
+			t.Errorf("GOMAXPROCS %d: norm %v, want %v", procs, norm, exact)
+		}
+		coef := float32(1 / (norm + 1e-6))
+		for i, p := range ps {
+			for j, g := range p.Grad {
+				if g != p.Data[j]*coef {
+					t.Fatalf("GOMAXPROCS %d: gradient %d[%d] is %g, want %g", procs, i, j, g, p.Data[j]*coef)
+				}
+			}
+		}
+		if procs == 1 {
+			firstNorm = norm
+			continue
+		}
+		if math.Float64bits(norm) != math.Float64bits(firstNorm) {
+			t.Errorf("GOMAXPROCS %d: norm %v, GOMAXPROCS 1 gives %v", procs, norm, firstNorm)
 		}
 	}
 }
