@@ -37,6 +37,9 @@ FT_LR=${FT_LR:-1e-4}
 FT_EPOCHS=${FT_EPOCHS:-4}
 FT_BATCH=${FT_BATCH:-32}
 FT_EVAL_EVERY=${FT_EVAL_EVERY:-60}
+FT_WARMUP=${FT_WARMUP:-0}
+FT_PATIENCE=${FT_PATIENCE:-3}
+FT_SEEDS=${FT_SEEDS:-42}   # several (e.g. "42 43 44"): each variant keeps the seed with the best dev PR-AUC
 SEED=${SEED:-42}
 
 G=$SHARED/germeval-vio
@@ -149,21 +152,38 @@ if ! is_done adapt; then
 	mark_done adapt
 fi
 
-# 4. Fine-tune and evaluate each variant.
+# 4. Fine-tune each variant once per seed in FT_SEEDS, keep the run with the best dev PR-AUC (the
+#    trainer keeps each run's best checkpoint by dev PR-AUC), and evaluate that one alone on test.
+#    $OUT/<variant> links to the chosen run; $OUT/<variant>.seeds lists every seed's best dev PR-AUC.
+
+# best_dev DIR: the best dev PR-AUC among the evaluations in DIR/metrics.jsonl.
+best_dev() {
+	grep -o '"eval":{[^}]*' "$1/metrics.jsonl" | grep -o '"pr_auc":[0-9.e+-]*' | cut -d: -f2 | sort -g | tail -n 1
+}
+
 finetune_eval() {
-	local name=$1 init=$2
-	if ! is_done "$name"; then
-		log "finetune $name from $init"
+	local name=$1 init=$2 seed run
+	for seed in $FT_SEEDS; do
+		run=$name-s$seed
+		is_done "$run" && continue
+		log "finetune $run from $init"
 		start=$(date +%s)
-		run_or_resume "$OUT/$name" "$TRAIN" finetune --init "$init" --train "$G/train.csv" \
+		run_or_resume "$OUT/$run" "$TRAIN" finetune --init "$init" --train "$G/train.csv" \
 			--dev "$G/dev.csv" --test "$G/test.csv" --labels violence --id-field id \
 			--max-len "$SEQ_LEN" --batch-size "$FT_BATCH" --epochs "$FT_EPOCHS" --lr "$FT_LR" \
-			--pos-weight auto --eval-every "$FT_EVAL_EVERY" --seed "$SEED"
-		echo "wall_s $(($(date +%s) - start))" >"$OUT/$name.wall"
-		mark_done "$name"
-	fi
+			--set warmup="$FT_WARMUP" --pos-weight auto --eval-every "$FT_EVAL_EVERY" \
+			--patience "$FT_PATIENCE" --seed "$seed"
+		echo "wall_s $(($(date +%s) - start))" >"$OUT/$run.wall"
+		mark_done "$run"
+	done
 	if ! is_done "$name-eval"; then
-		log "evaluate $name on test"
+		for seed in $FT_SEEDS; do
+			echo "$seed $(best_dev "$OUT/$name-s$seed")"
+		done >"$OUT/$name.seeds"
+		seed=$(sort -k2 -g "$OUT/$name.seeds" | tail -n 1 | cut -d' ' -f1)
+		log "evaluate $name on test: seed $seed has the best dev PR-AUC ($(tr '\n' ' ' <"$OUT/$name.seeds"))"
+		ln -sfn "$name-s$seed" "$OUT/$name"
+		cp "$OUT/$name-s$seed.wall" "$OUT/$name.wall"
 		"$TRAIN" eval --model "$OUT/$name" --data "$G/test.csv" --labels violence --id-field id \
 			--lexicon de --report "$OUT/$name/report-test"
 		mark_done "$name-eval"
