@@ -40,6 +40,7 @@ FT_EVAL_EVERY=${FT_EVAL_EVERY:-60}
 FT_WARMUP=${FT_WARMUP:-0}
 FT_PATIENCE=${FT_PATIENCE:-3}
 FT_SEEDS=${FT_SEEDS:-42}   # several (e.g. "42 43 44"): each variant keeps the seed with the best dev PR-AUC
+VARIANTS=${VARIANTS:-ft-full ft-noadapt ft-nopre}   # the fine-tuned variants to run, in this order
 SEED=${SEED:-42}
 
 G=$SHARED/germeval-vio
@@ -190,7 +191,9 @@ finetune_eval() {
 	fi
 }
 
-finetune_eval ft-full "$OUT/adapt"
-finetune_eval ft-noadapt "$OUT/pre"
-finetune_eval ft-nopre "$OUT/init"
+declare -A FROM=([ft-full]=adapt [ft-noadapt]=pre [ft-nopre]=init)
+for v in $VARIANTS; do
+	[[ -n ${FROM[$v]:-} ]] || { echo "germeval: unknown variant $v (want ft-full, ft-noadapt or ft-nopre)" >&2; exit 2; }
+	finetune_eval "$v" "$OUT/${FROM[$v]}"
+done
 log "done: $OUT/ft-*/report-test/report.md"
