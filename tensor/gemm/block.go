@@ -1,12 +1,20 @@
 package gemm
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
-// Cache blocking. A kc×nc block of packed B stays in L2 while each mr×kc sliver of A sweeps
-// across it from L1.
+// Cache blocking. A kc×nc block of packed B, at most bBlock floats (512 KiB), stays in L2
+// while each mr×kc sliver of A sweeps across its panels. K blocks are long so that each tile
+// of C is loaded and stored once for K up to kcMax: on the Zen 5 cores Vigil was tuned on,
+// streaming A and B from L2 over one block of 1024 ran 2-3% faster than three blocks of 342
+// that keep more in L1 but go over C three times. Blocks of B narrow as they lengthen, to
+// leave L2 room for A and C.
 const (
-	kcMax  = 384 // longest K block
-	ncSize = 512 // columns of B packed per block (rounded down to a panel multiple)
+	kcMax  = 1024      // longest K block
+	ncMax  = 512       // widest block of B
+	bBlock = 128 << 10 // floats in the largest block of B
 )
 
 // kBlocks returns the length of the K blocks: K split evenly into blocks of at most kcMax.
@@ -14,6 +22,12 @@ const (
 func kBlocks(k int) int {
 	n := (k + kcMax - 1) / kcMax
 	return (k + n - 1) / n
+}
+
+// nBlock returns the width of the blocks of B for K blocks of length kc: a whole number of
+// panels, as many as fit in bBlock floats up to ncMax columns. It affects speed only.
+func nBlock(k *kernel, kc int) int {
+	return max(min(ncMax, bBlock/kc)/k.nr, 1) * k.nr
 }
 
 // workspace holds one goroutine's packing buffers.
@@ -31,7 +45,7 @@ func getWorkspace(k *kernel, aLen int) *workspace {
 	if w == nil {
 		w = new(workspace)
 	}
-	w.b = grow(w.b, kcMax*(ncSize/k.nr*k.nr))
+	w.b = grow(w.b, bBlock)
 	w.a = grow(w.a, aLen)
 	w.tile = grow(w.tile, k.mr*k.nr)
 	return w
@@ -44,25 +58,78 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
-// compute evaluates region r of dst serially.
+// barrierSpins is how many times a member of a team polls the barrier before it starts
+// yielding: some microseconds.
+const barrierSpins = 1 << 14
+
+// team lets the goroutines of a product split along N pack transposed A once between them:
+// all their regions span the same rows, so each packs a share of the slivers of each K block
+// into a buffer they all read, instead of each packing all of A for itself.
+type team struct {
+	n       int          // goroutines in the team
+	a       []float32    // packed slivers of A for one K block, all rows
+	arrived atomic.Int64 // arrivals at barriers so far
+}
+
+// reset prepares t for a product of n goroutines that packs aLen floats of A per K block.
+func (t *team) reset(n, aLen int) {
+	t.n = n
+	t.a = grow(t.a, aLen)
+	t.arrived.Store(0)
+}
+
+// wait is a member's barrier number gen, counting from 1: it returns once every member has
+// called it gen times.
+func (t *team) wait(gen int) {
+	t.arrived.Add(1)
+	// The others normally arrive within microseconds: poll before yielding the core.
+	want := int64(gen) * int64(t.n)
+	for spins := 0; t.arrived.Load() < want; spins++ {
+		if spins >= barrierSpins {
+			yield()
+		}
+	}
+}
+
+// packA packs member m's share of the slivers of op(A)[:, pc:pc+kc], K block number blk,
+// once the others are done with the previous block, waits for their shares and returns the
+// block.
+func (t *team) packA(k *kernel, a []float32, s Shape, pc, kc, m, blk int) []float32 {
+	if blk > 0 {
+		t.wait(2 * blk)
+	}
+	slivers := (s.M + k.mr - 1) / k.mr
+	m0, m1 := slivers*m/t.n*k.mr, min(slivers*(m+1)/t.n*k.mr, s.M)
+	if m0 < m1 {
+		packATransposed(k, t.a[m0*kc:], a, s.LDA, m0, m1, pc, kc)
+	}
+	t.wait(2*blk + 1)
+	return t.a
+}
+
+// compute evaluates region r of dst serially. When t is not nil, r spans all rows and A is
+// transposed: the goroutine is member m of team t, which packs A.
 //
 // Row-major A is read in place; only a partial sliver at the bottom edge is packed. Transposed
 // A is packed a K block at a time for the whole region: read in place its k steps lie lda
 // apart and, for lda a multiple of 1 KiB, crowd into a few L1 sets.
-func compute(k *kernel, dst, a, b []float32, s Shape, alpha, beta float32, r region) {
+func compute(k *kernel, dst, a, b []float32, s Shape, alpha, beta float32, r region, t *team, m int) {
 	mr, nr := k.mr, k.nr
 	kcb := kBlocks(s.K)
-	ncb := ncSize / nr * nr
-	slivers := (r.m1 - r.m0 + mr - 1) / mr
+	ncb := nBlock(k, kcb)
 	aLen := kcb * mr
-	if s.TransA {
-		aLen *= slivers
+	if s.TransA && t == nil {
+		aLen *= (r.m1 - r.m0 + mr - 1) / mr
 	}
 	w := getWorkspace(k, aLen)
 	defer workspaces.Put(w)
-	for pc := 0; pc < s.K; pc += kcb {
+	for blk, pc := 0, 0; pc < s.K; blk, pc = blk+1, pc+kcb {
 		kc := min(kcb, s.K-pc)
-		if s.TransA {
+		ap := w.a // packed A when transposed, from row r.m0
+		switch {
+		case t != nil:
+			ap = t.packA(k, a, s, pc, kc, m, blk)
+		case s.TransA:
 			packATransposed(k, w.a, a, s.LDA, r.m0, r.m1, pc, kc)
 		}
 		// Later K blocks accumulate onto what the earlier ones stored.
@@ -80,7 +147,7 @@ func compute(k *kernel, dst, a, b []float32, s Shape, alpha, beta float32, r reg
 				ars, acs := 1, mr
 				switch {
 				case s.TransA:
-					as = w.a[(i-r.m0)*kc:]
+					as = ap[(i-r.m0)*kc:]
 				case mt < mr:
 					packA(w.a, a, s.LDA, i, mt, pc, kc, mr)
 					as = w.a
@@ -122,7 +189,12 @@ func mergeTile(c []float32, ldc int, t []float32, ldt, mt, nt int, bt float32, l
 // row p is stored at p*nr. Columns past the edge are zero.
 func packB(k *kernel, dst, b []float32, s Shape, pc, kc, jc, nc int) {
 	nr := k.nr
-	for j0 := 0; j0 < nc; j0 += nr {
+	j0 := 0
+	if !s.TransB && k.packB != nil && nc >= nr {
+		j0 = nc / nr * nr
+		k.packB(dst, b[pc*s.LDB+jc:], s.LDB, kc, j0/nr)
+	}
+	for ; j0 < nc; j0 += nr {
 		panel := dst[j0*kc : j0*kc+kc*nr]
 		w := min(nr, nc-j0)
 		if s.TransB {

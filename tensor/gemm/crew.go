@@ -21,6 +21,7 @@ type job struct {
 	s           Shape
 	alpha, beta float32
 	p           split
+	team        *team        // shares the packing of transposed A, or nil
 	left        atomic.Int32 // regions not yet finished
 }
 
@@ -38,6 +39,7 @@ var crew struct {
 	sync.Mutex
 	helpers []*helper
 	job     job
+	team    team
 }
 
 // yield lets other goroutines and, where the system allows, other threads run: when the
@@ -71,7 +73,7 @@ func (h *helper) loop() {
 }
 
 func (h *helper) run(j *job) {
-	compute(j.k, j.dst, j.a, j.b, j.s, j.alpha, j.beta, j.p.region(h.region, j.s.M, j.s.N))
+	compute(j.k, j.dst, j.a, j.b, j.s, j.alpha, j.beta, j.p.region(h.region, j.s.M, j.s.N), j.team, h.region)
 	h.job.Store(nil)
 	j.left.Add(-1)
 }
@@ -89,13 +91,21 @@ func (h *helper) give(j *job, t int) {
 }
 
 // runParallel computes the p.n regions of a product, the first on the calling goroutine.
+// Regions that split N share the packing of transposed A through a team.
 func runParallel(k *kernel, dst, a, b []float32, s Shape, alpha, beta float32, p split) {
+	shareA := p.alongN && s.TransA
+	aLen := (s.M + k.mr - 1) / k.mr * k.mr * kBlocks(s.K)
 	if !crew.TryLock() {
+		var tm *team
+		if shareA {
+			tm = new(team)
+			tm.reset(p.n, aLen)
+		}
 		var wg sync.WaitGroup
 		for t := 1; t < p.n; t++ {
-			wg.Go(func() { compute(k, dst, a, b, s, alpha, beta, p.region(t, s.M, s.N)) })
+			wg.Go(func() { compute(k, dst, a, b, s, alpha, beta, p.region(t, s.M, s.N), tm, t) })
 		}
-		compute(k, dst, a, b, s, alpha, beta, p.region(0, s.M, s.N))
+		compute(k, dst, a, b, s, alpha, beta, p.region(0, s.M, s.N), tm, 0)
 		wg.Wait()
 		return
 	}
@@ -107,11 +117,16 @@ func runParallel(k *kernel, dst, a, b []float32, s Shape, alpha, beta float32, p
 	}
 	j := &crew.job
 	j.k, j.dst, j.a, j.b, j.s, j.alpha, j.beta, j.p = k, dst, a, b, s, alpha, beta, p
+	j.team = nil
+	if shareA {
+		crew.team.reset(p.n, aLen)
+		j.team = &crew.team
+	}
 	j.left.Store(int32(p.n - 1))
 	for t := 1; t < p.n; t++ {
 		crew.helpers[t-1].give(j, t)
 	}
-	compute(k, dst, a, b, s, alpha, beta, p.region(0, s.M, s.N))
+	compute(k, dst, a, b, s, alpha, beta, p.region(0, s.M, s.N), j.team, 0)
 	// Parking here would add the wake-up latency back; yield until the helpers finish.
 	for j.left.Load() > 0 {
 		yield()

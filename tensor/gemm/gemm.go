@@ -2,9 +2,10 @@
 //
 // The driver blocks the product for the caches, packs B into panels as wide as the
 // micro-kernel's tile, reads row-major A in place (transposed A is packed), and splits dst
-// into a fixed set of disjoint blocks, one per goroutine. K is never split across goroutines
-// and block boundaries depend only on the shape, so results are bit-identical from run to run
-// and for any thread count.
+// into a fixed set of disjoint blocks, one per goroutine; when A is transposed, the
+// goroutines pack it once between them. K is never split across goroutines and block boundaries
+// depend only on the shape, so results are bit-identical from run to run and for any thread
+// count.
 //
 // The micro-kernels are amd64 assembly for AVX-512 and AVX2 with FMA, written by the
 // generator in internal/gen (go generate), and a portable Go one. The fastest the CPU
@@ -147,10 +148,10 @@ type split struct {
 	size   int  // the divided dimension, M or N
 }
 
-// partition chooses how to split dst among at most threads goroutines. Each goroutine packs
-// what it reads: splitting N shares out the packing of B, splitting M that of transposed A.
-// So M is divided when A is transposed and B is not, N otherwise, unless that dimension has
-// too few tiles to go round.
+// partition chooses how to split dst among at most threads goroutines. It divides N, so
+// that each goroutine packs only its own columns of B and reads row-major A in place or
+// shares the packing of transposed A with the others (see team), unless N has too few tiles
+// to go round and M more.
 func partition(k *kernel, s Shape, threads int) split {
 	tm := (s.M + k.mr - 1) / k.mr
 	tn := (s.N + k.nr - 1) / k.nr
@@ -158,10 +159,7 @@ func partition(k *kernel, s Shape, threads int) split {
 	if work := 2 * s.M * s.N * s.K; work < threads<<20 {
 		threads = max(1, work>>20)
 	}
-	alongN := !s.TransA || s.TransB
-	if few := 2 * threads; alongN && tn < few && tm > tn || !alongN && tm < few && tn > tm {
-		alongN = !alongN
-	}
+	alongN := tn >= 2*threads || tm <= tn
 	if alongN {
 		return split{n: min(threads, tn), alongN: true, tiles: tn, tile: k.nr, size: s.N}
 	}
@@ -182,7 +180,7 @@ func (p split) region(t, m, n int) region {
 func run(k *kernel, dst, a, b []float32, s Shape, alpha, beta float32) {
 	p := partition(k, s, s.Threads)
 	if p.n == 1 {
-		compute(k, dst, a, b, s, alpha, beta, region{0, s.M, 0, s.N})
+		compute(k, dst, a, b, s, alpha, beta, region{0, s.M, 0, s.N}, nil, 0)
 		return
 	}
 	runParallel(k, dst, a, b, s, alpha, beta, p)

@@ -185,6 +185,7 @@ func TestGemmDeterministic(t *testing.T) {
 	shapes := []Shape{
 		{M: 150, N: 700, K: 900},
 		{M: 301, N: 97, K: 500, TransA: true},
+		{M: 150, N: 300, K: 2100, TransA: true}, // three K blocks of A packed by a team
 		{M: 45, N: 333, K: 777, TransB: true},
 		{M: 1000, N: 40, K: 300, TransA: true, TransB: true},
 	}

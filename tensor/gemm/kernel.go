@@ -23,6 +23,9 @@ type kernel struct {
 	// packA, when not nil, packs n whole slivers of transposed A: it sets
 	// dst[s*kc*mr+p*mr+r] = src[p*lda+s*mr+r] for s < n, p < kc, r < mr.
 	packA func(dst, src []float32, lda, kc, n int)
+	// packB, when not nil, packs n whole panels of row-major B: it sets
+	// dst[s*kc*nr+p*nr+c] = src[p*ldb+s*nr+c] for s < n, p < kc, c < nr.
+	packB func(dst, src []float32, ldb, kc, n int)
 }
 
 // active is the kernel Gemm uses.

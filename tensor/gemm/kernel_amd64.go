@@ -6,9 +6,9 @@ import "golang.org/x/sys/cpu"
 
 var (
 	avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, tile: tileAVX512,
-		peak: peakLoop(peakAVX512, peakAVX512Flops), transpose8: transpose8AVX2, packA: packSlivers(packAAVX512, 12)}
+		peak: peakLoop(peakAVX512, peakAVX512Flops), transpose8: transpose8AVX2, packA: packSlivers(packAAVX512, 12), packB: packSlivers(packBAVX512, 32)}
 	avx2Kernel = &kernel{name: "avx2", mr: 6, nr: 16, tile: tileAVX2,
-		peak: peakLoop(peakAVX2, peakAVX2Flops), transpose8: transpose8AVX2, packA: packSlivers(packAAVX2, 6)}
+		peak: peakLoop(peakAVX2, peakAVX2Flops), transpose8: transpose8AVX2, packA: packSlivers(packAAVX2, 6), packB: packSlivers(packBAVX2, 16)}
 )
 
 // supported lists the kernels this CPU can run, fastest first.
@@ -46,11 +46,11 @@ func transpose8AVX2(dst []float32, ldd int, src []float32, lds, kc int) {
 	packT8AVX2(&dst[0], ldd, &src[0], lds, kc)
 }
 
-// packSlivers adapts a generated copy of mr-float slivers to kernel.packA.
-func packSlivers(copyA func(dst, src *float32, lda, kc, n int), mr int) func(dst, src []float32, lda, kc, n int) {
-	return func(dst, src []float32, lda, kc, n int) {
-		_, _ = dst[n*kc*mr-1], src[(kc-1)*lda+n*mr-1]
-		copyA(&dst[0], &src[0], lda, kc, n)
+// packSlivers adapts a generated copy of width-float slivers to kernel.packA or kernel.packB.
+func packSlivers(copySlivers func(dst, src *float32, ld, kc, n int), width int) func(dst, src []float32, ld, kc, n int) {
+	return func(dst, src []float32, ld, kc, n int) {
+		_, _ = dst[n*kc*width-1], src[(kc-1)*ld+n*width-1]
+		copySlivers(&dst[0], &src[0], ld, kc, n)
 	}
 }
 

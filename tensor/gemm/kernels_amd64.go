@@ -22,6 +22,11 @@ const peakAVX512Flops = 768
 //go:noescape
 func packAAVX512(dst, src *float32, lda, kc, n int)
 
+// packBAVX512 sets dst[s*kc*32+p*32+r] = src[p*lda+s*32+r] for s < n, p < kc, r < 32.
+//
+//go:noescape
+func packBAVX512(dst, src *float32, lda, kc, n int)
+
 // tileAVX2RowMajor computes a 6×16 tile as kernel.tile does, with A(r,p) at a[r*lda+p].
 //
 //go:noescape
@@ -41,6 +46,11 @@ const peakAVX2Flops = 192
 //
 //go:noescape
 func packAAVX2(dst, src *float32, lda, kc, n int)
+
+// packBAVX2 sets dst[s*kc*16+p*16+r] = src[p*lda+s*16+r] for s < n, p < kc, r < 16.
+//
+//go:noescape
+func packBAVX2(dst, src *float32, lda, kc, n int)
 
 // packT8AVX2 sets dst[p*ldd+c] = src[c*lds+p] for c < 8 and p < kc, a multiple of 8.
 //

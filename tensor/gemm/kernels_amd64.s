@@ -804,6 +804,8 @@ TEXT ·packAAVX512(SB), NOSPLIT, $0-40
 	JEQ done
 	MOVQ CX, R8
 	IMULQ $48, R8
+	MOVQ BX, R13
+	IMULQ $16, R13
 
 row:
 	MOVQ SI, R9
@@ -811,6 +813,8 @@ row:
 	MOVQ DX, R11
 
 sliver:
+	PREFETCHT0 0(R9)(R13*1)
+	PREFETCHT0 47(R9)(R13*1)
 	VMOVUPS 0(R9), Y0
 	VMOVUPS Y0, 0(R10)
 	VMOVUPS 32(R9), X1
@@ -821,6 +825,48 @@ sliver:
 	JNE sliver
 	ADDQ BX, SI
 	ADDQ $48, DI
+	DECQ CX
+	JNE row
+
+done:
+	VZEROUPPER
+	RET
+
+// func packBAVX512(dst, src *float32, lda, kc, n int)
+TEXT ·packBAVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), BX
+	SHLQ $2, BX
+	MOVQ kc+24(FP), CX
+	MOVQ n+32(FP), DX
+	TESTQ CX, CX
+	JEQ done
+	TESTQ DX, DX
+	JEQ done
+	MOVQ CX, R8
+	IMULQ $128, R8
+	MOVQ BX, R13
+	IMULQ $16, R13
+
+row:
+	MOVQ SI, R9
+	MOVQ DI, R10
+	MOVQ DX, R11
+
+sliver:
+	PREFETCHT0 0(R9)(R13*1)
+	PREFETCHT0 64(R9)(R13*1)
+	VMOVUPS 0(R9), Z0
+	VMOVUPS Z0, 0(R10)
+	VMOVUPS 64(R9), Z1
+	VMOVUPS Z1, 64(R10)
+	ADDQ $128, R9
+	ADDQ R8, R10
+	DECQ R11
+	JNE sliver
+	ADDQ BX, SI
+	ADDQ $128, DI
 	DECQ CX
 	JNE row
 
@@ -1291,6 +1337,8 @@ TEXT ·packAAVX2(SB), NOSPLIT, $0-40
 	JEQ done
 	MOVQ CX, R8
 	IMULQ $24, R8
+	MOVQ BX, R13
+	IMULQ $16, R13
 
 row:
 	MOVQ SI, R9
@@ -1298,6 +1346,8 @@ row:
 	MOVQ DX, R11
 
 sliver:
+	PREFETCHT0 0(R9)(R13*1)
+	PREFETCHT0 23(R9)(R13*1)
 	VMOVUPS 0(R9), X0
 	VMOVUPS X0, 0(R10)
 	MOVQ 16(R9), R12
@@ -1308,6 +1358,47 @@ sliver:
 	JNE sliver
 	ADDQ BX, SI
 	ADDQ $24, DI
+	DECQ CX
+	JNE row
+
+done:
+	VZEROUPPER
+	RET
+
+// func packBAVX2(dst, src *float32, lda, kc, n int)
+TEXT ·packBAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), BX
+	SHLQ $2, BX
+	MOVQ kc+24(FP), CX
+	MOVQ n+32(FP), DX
+	TESTQ CX, CX
+	JEQ done
+	TESTQ DX, DX
+	JEQ done
+	MOVQ CX, R8
+	IMULQ $64, R8
+	MOVQ BX, R13
+	IMULQ $16, R13
+
+row:
+	MOVQ SI, R9
+	MOVQ DI, R10
+	MOVQ DX, R11
+
+sliver:
+	PREFETCHT0 0(R9)(R13*1)
+	VMOVUPS 0(R9), Y0
+	VMOVUPS Y0, 0(R10)
+	VMOVUPS 32(R9), Y1
+	VMOVUPS Y1, 32(R10)
+	ADDQ $64, R9
+	ADDQ R8, R10
+	DECQ R11
+	JNE sliver
+	ADDQ BX, SI
+	ADDQ $64, DI
 	DECQ CX
 	JNE row
 

@@ -32,6 +32,7 @@ func main() {
 	reps := flag.Int("reps", 7, "timed repetitions per measurement; the median is printed")
 	rep := flag.Duration("rep", 100*time.Millisecond, "minimum duration of one repetition")
 	threadList := flag.String("threads", "1,2", "comma-separated thread counts to measure")
+	only := flag.String("only", "", "comma-separated products to measure, such as NN or TN/1024x1024x1024; empty measures all")
 	flag.Parse()
 	if *reps < 1 {
 		fmt.Fprintln(os.Stderr, "benchgemm: -reps must be at least 1")
@@ -50,6 +51,9 @@ func main() {
 	for _, threads := range threadCounts {
 		for _, sh := range shapes {
 			for _, v := range variants {
+				if !selected(*only, v.name, sh) {
+					continue
+				}
 				s := gemm.Shape{M: sh[0], N: sh[1], K: sh[2], TransA: v.transA, TransB: v.transB, Threads: threads}
 				rate := gemmRate(s, *rep)
 				gs, ps := make([]float64, *reps), make([]float64, *reps)
@@ -62,6 +66,21 @@ func main() {
 			}
 		}
 	}
+}
+
+// selected reports whether the filter only, a comma-separated list of operations ("NN"),
+// shapes ("1024x256x256") or both ("TN/1024x256x256"), selects operation op on shape sh.
+func selected(only, op string, sh [3]int) bool {
+	if only == "" {
+		return true
+	}
+	dims := fmt.Sprintf("%dx%dx%d", sh[0], sh[1], sh[2])
+	for f := range strings.SplitSeq(only, ",") {
+		if f == op || f == dims || f == op+"/"+dims {
+			return true
+		}
+	}
+	return false
 }
 
 // median returns the median of xs, reordering them.

@@ -8,8 +8,8 @@
 // Each instruction set gets two tile kernels that differ only in how A is laid out:
 // "RowMajor", rows lda apart and k contiguous, for A read in place, and "KMajor", the mr
 // elements of one k contiguous and k steps lda apart, for packed A. Each also gets a
-// register-only FMA loop used to measure the arithmetic ceiling, and a copy loop that packs
-// transposed A. An AVX2 8×8 transpose packs B when it is stored transposed.
+// register-only FMA loop used to measure the arithmetic ceiling, and copy loops that pack
+// transposed A and row-major B. An AVX2 8×8 transpose packs B when it is stored transposed.
 package main
 
 import (
@@ -24,6 +24,10 @@ import (
 
 // unroll is how many steps of k one pass of a tile kernel's loop takes.
 const unroll = 2
+
+// packAhead is how many rows ahead of the one it copies a packing loop prefetches. The rows
+// lie in different pages, where the hardware prefetchers do not follow.
+const packAhead = 16
 
 // isa describes one instruction set's register file and tile.
 type isa struct {
@@ -52,7 +56,8 @@ func main() {
 			x.tile(&s, &g, kMajor)
 		}
 		x.peak(&s, &g)
-		x.packA(&s, &g)
+		x.packSlivers(&s, &g, "packA", x.mr)
+		x.packSlivers(&s, &g, "packB", x.nr())
 	}
 	transpose8(&s, &g)
 	src, err := format.Source(g.Bytes())
@@ -321,19 +326,20 @@ func packT8AVX2(dst *float32, ldd int, src *float32, lds, kc int)
 	w("RET")
 }
 
-// packA writes packA<name>, which copies n consecutive mr-float slivers of each of kc rows
-// of stored transposed A, lda floats apart, into n packed k-major slivers of kc×mr floats.
-func (x isa) packA(s, g *bytes.Buffer) {
-	name := "packA" + x.name
+// packSlivers writes <prefix><name>, which copies n consecutive floats-wide slivers of each
+// of kc rows, lda floats apart, into n packed k-major slivers of kc×floats floats. It packs
+// transposed A (floats = mr) and row-major B (floats = nr).
+func (x isa) packSlivers(s, g *bytes.Buffer, prefix string, floats int) {
+	name := prefix + x.name
 	fmt.Fprintf(g, `
 // %s sets dst[s*kc*%[2]d+p*%[2]d+r] = src[p*lda+s*%[2]d+r] for s < n, p < kc, r < %[2]d.
 //
 //go:noescape
 func %[1]s(dst, src *float32, lda, kc, n int)
-`, name, x.mr)
+`, name, floats)
 	w := func(format string, args ...any) { fmt.Fprintf(s, "\t"+format+"\n", args...) }
 	fmt.Fprintf(s, "\n// func %s(dst, src *float32, lda, kc, n int)\nTEXT ·%[1]s(SB), NOSPLIT, $0-40\n", name)
-	bytes := 4 * x.mr
+	bytes := 4 * floats
 	w("MOVQ dst+0(FP), DI")
 	w("MOVQ src+8(FP), SI")
 	w("MOVQ lda+16(FP), BX")
@@ -346,12 +352,14 @@ func %[1]s(dst, src *float32, lda, kc, n int)
 	w("JEQ done")
 	w("MOVQ CX, R8")
 	w("IMULQ $%d, R8", bytes) // bytes between slivers in dst
+	w("MOVQ BX, R13")
+	w("IMULQ $%d, R13", packAhead) // bytes from a row to the one prefetched
 	s.WriteString("\nrow:\n")
 	w("MOVQ SI, R9")
 	w("MOVQ DI, R10")
 	w("MOVQ DX, R11")
 	s.WriteString("\nsliver:\n")
-	// Copy bytes in the widest pieces that fit: 32, 16, then 8.
+	// Copy bytes in the widest pieces that fit: a whole register, then 32, 16 and 8.
 	type piece struct {
 		size int
 		load string
@@ -359,6 +367,8 @@ func %[1]s(dst, src *float32, lda, kc, n int)
 	var pieces []piece
 	for off := 0; off < bytes; {
 		switch {
+		case bytes-off >= 4*x.width && x.width > 8:
+			pieces = append(pieces, piece{4 * x.width, x.reg})
 		case bytes-off >= 32:
 			pieces = append(pieces, piece{32, "Y"})
 		case bytes-off >= 16:
@@ -367,6 +377,12 @@ func %[1]s(dst, src *float32, lda, kc, n int)
 			pieces = append(pieces, piece{8, "R"})
 		}
 		off += pieces[len(pieces)-1].size
+	}
+	for off := 0; off < bytes; off += 64 {
+		w("PREFETCHT0 %d(R9)(R13*1)", off)
+	}
+	if bytes%64 != 0 {
+		w("PREFETCHT0 %d(R9)(R13*1)", bytes-1)
 	}
 	off := 0
 	for i, p := range pieces {
