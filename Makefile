@@ -44,7 +44,7 @@ bench-tokenize: ## tokenizer throughput and training time, against @huggingface/
 bench-gemm: ## GEMM GFLOP/s against the measured FMA peak and PyTorch
 	$(GO) run ./tools/benchgemm
 	-$(PYTHON) tools/bench/matmul.py
-	-OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE python3 tools/bench/matmul.py
+	-OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE $(PYTHON) tools/bench/matmul.py
 
 bench-train: ## one training step and inference of `small` against PyTorch 1.13, as installed and tuned
 	$(GO) run ./tools/benchtrain -python $(PYTHON)
