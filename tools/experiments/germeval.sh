@@ -26,6 +26,8 @@ TRAIN=${TRAIN:-}   # empty: built once into $OUT/train, so every step runs the s
 VOCAB=${VOCAB:-20000}
 SEQ_LEN=${SEQ_LEN:-128}
 PRE_BATCH=${PRE_BATCH:-32}
+ADAPT_SEQ_LEN=${ADAPT_SEQ_LEN:-$SEQ_LEN}   # shorter sequences leave the MLM plateau sooner
+ADAPT_BATCH=${ADAPT_BATCH:-$PRE_BATCH}
 PRETRAIN_MINUTES=${PRETRAIN_MINUTES:-20}
 PRETRAIN_STEPS=${PRETRAIN_STEPS:-}   # empty: derived from a measured throughput
 PRE_LR=${PRE_LR:-5e-4}
@@ -146,7 +148,7 @@ if ! is_done adapt; then
 	log "adapt on de news + germeval train texts"
 	start=$(date +%s)
 	run_or_resume "$OUT/adapt" "$TRAIN" pretrain --init "$OUT/pre" --data "$DE" --data "$G/train.csv" \
-		--text-field text --seq-len "$SEQ_LEN" --batch-size "$PRE_BATCH" --lr "$ADAPT_LR" \
+		--text-field text --seq-len "$ADAPT_SEQ_LEN" --batch-size "$ADAPT_BATCH" --lr "$ADAPT_LR" \
 		--warmup $((ADAPT_STEPS / 20)) --max-steps "$ADAPT_STEPS" --eval-every "$ADAPT_EVAL_EVERY" \
 		--save-every "$ADAPT_EVAL_EVERY" --seed "$SEED" --set holdout_every=50 --set eval_sequences=150
 	echo "wall_s $(($(date +%s) - start))" >"$OUT/adapt.wall"
