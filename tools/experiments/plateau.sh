@@ -7,6 +7,8 @@
 # learning rate and prints the training loss every 50 steps.
 #
 #   tools/experiments/plateau.sh                 # SEQ_LENS="16 32 64" STEPS=1500, a few minutes
+#
+# tools/experiments/plateau_torch.py runs the same experiment in PyTorch.
 set -euo pipefail
 
 OUT=${OUT:-runs/plateau}
