@@ -15,13 +15,14 @@ OUT=${OUT:-runs/plateau}
 SEQ_LENS=${SEQ_LENS:-16 32 64}
 STEPS=${STEPS:-1500}
 LR=${LR:-1e-3}
+SEED=${SEED:-1}
 TRAIN=${TRAIN:-$OUT/train}
 
 mkdir -p "$OUT"
 [[ -x $TRAIN ]] || go build -o "$TRAIN" ./cmd/train
-awk 'BEGIN {
+awk -v seed="$SEED" 'BEGIN {
 	split("alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu", w, " ")
-	srand(1)
+	srand(seed)
 	for (i = 0; i < 3000; i++) {
 		s = int(rand() * 26); line = ""
 		for (j = 0; j < 20; j++) line = line (j ? " " : "") w[(s + j) % 26 + 1]
@@ -41,7 +42,7 @@ for n in $SEQ_LENS; do
 	rm -rf "$OUT/seq$n"
 	quiet "seq$n" "$TRAIN" pretrain --model tiny --tokenizer "$OUT/tok" --data "$OUT/cycle.txt" --seq-len "$n" \
 		--batch-size 16 --lr "$LR" --warmup 0 --set decay=constant --max-steps "$STEPS" --eval-every 0 \
-		--save-every "$STEPS" --set eval_sequences=0 --seed 1 --out "$OUT/seq$n"
+		--save-every "$STEPS" --set eval_sequences=0 --seed "$SEED" --out "$OUT/seq$n"
 	printf 'seq %-3s' "$n"
 	grep -o '"step":[0-9]*,"loss":[0-9.]*' "$OUT/seq$n/metrics.jsonl" | awk -F'[:,]' '$2 % 50 == 0 {printf " %d:%.2f", $2, $4}'
 	echo

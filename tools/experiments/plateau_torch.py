@@ -8,11 +8,12 @@ line ...), masked 15% with 80/10/10, and trained with a BERT of the tiny preset'
 layers, 128 hidden, 2 heads, FFN 512, GELU, dropout 0.1, tied decoder, N(0, 0.02) initialisation),
 AdamW (weight decay 0.01 except biases and layer norms), gradient clipping at 1.0, a constant learning
 rate of 1e-3 and batches of 16, 2 threads. Prints the training loss every 50 steps for each sequence
-length given (default 16 32 64). Needs Debian's python3-torch:
+length given (default 16 32 64); SEED in the environment (default 1) seeds the corpus, the masks and
+the model. Needs Debian's python3-torch:
 
     /usr/bin/python3 tools/experiments/plateau_torch.py 16 64    # about 4 minutes
 """
-import math, random, sys
+import os, random, sys
 import torch, torch.nn as nn, torch.nn.functional as F
 
 torch.set_num_threads(2)
@@ -82,7 +83,8 @@ class Bert(nn.Module):
         return self.tln(F.gelu(self.tr(x))) @ self.word.weight.T + self.bias
 
 def run(n, steps, lr):
-    rng = random.Random(1); torch.manual_seed(1)
+    seed = int(os.environ.get("SEED", "1"))
+    rng = random.Random(seed); torch.manual_seed(seed)
     seqs = pack(corpus(rng), n)
     m = Bert(n)
     nd = [p for nm, p in m.named_parameters() if nm.endswith("bias") or "norm" in nm or "ln" in nm]
