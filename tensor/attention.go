@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"iter"
 	"math"
 
 	"github.com/vigil-ml/vigil/tensor/gemm"
@@ -192,6 +193,18 @@ func newAttnItem(a *kernelArgs, item int) attnItem {
 	return it
 }
 
+// attnItems yields the pairs [lo, hi) of an attention kernel, skipping those
+// of a sequence with no queries or no keys, which have nothing to compute.
+func (a *kernelArgs) attnItems(lo, hi int) iter.Seq[attnItem] {
+	return func(yield func(attnItem) bool) {
+		for item := lo; item < hi; item++ {
+			if it := newAttnItem(a, item); it.rows > 0 && it.n > 0 && !yield(it) {
+				return
+			}
+		}
+	}
+}
+
 // gemm multiplies for one pair on the calling goroutine: dst (m×n) =
 // alpha·op(a)·op(b) + beta·dst with inner size k and the given row strides.
 func (attnItem) gemm(dst, a, b []float32, m, n, k, lda, ldb, ldc int, transA, transB bool, alpha, beta float32) {
@@ -205,12 +218,8 @@ func (attnItem) gemm(dst, a, b []float32, m, n, k, lda, ldb, ldc int, transA, tr
 func attentionKernel(a *kernelArgs, lo, hi int) {
 	q, k, v, out, probs := a.f[0], a.f[1], a.f[2], a.f[3], a.f[4]
 	dim, scale, p := a.i[2], a.s[0], a.s[1]
-	for item := lo; item < hi; item++ {
-		it := newAttnItem(a, item)
+	for it := range a.attnItems(lo, hi) {
 		rows, n, ld, ldp := it.rows, it.n, it.hidden, it.ldp
-		if rows == 0 || n == 0 { // a sequence with no queries or no keys: nothing to compute
-			continue
-		}
 		prob := probs[it.probs : it.probs+rows*ldp]
 		it.gemm(prob, q[it.qbase:], k[it.base:], rows, n, dim, ld, ld, ldp, false, true, scale, 0)
 		for i := range rows {
@@ -316,12 +325,8 @@ func backAttention(t *Tape, o *op) {
 func attentionGradVKernel(a *kernelArgs, lo, hi int) {
 	dout, v, dv, probs, ds := a.f[0], a.f[1], a.f[2], a.f[3], a.f[4]
 	dim, scale, p := a.i[2], a.s[0], a.s[1]
-	for item := lo; item < hi; item++ {
-		it := newAttnItem(a, item)
+	for it := range a.attnItems(lo, hi) {
 		rows, n, ld, ldp := it.rows, it.n, it.hidden, it.ldp
-		if rows == 0 || n == 0 { // a sequence with no queries or no keys: nothing to compute
-			continue
-		}
 		prob := probs[it.probs : it.probs+rows*ldp]
 		used := prob
 		if p > 0 {
@@ -364,12 +369,8 @@ func softmaxGrad(g, y []float32, s float32) {
 func attentionGradQKKernel(a *kernelArgs, lo, hi int) {
 	q, k, dq, dk, ds := a.f[0], a.f[1], a.f[2], a.f[3], a.f[4]
 	dim := a.i[2]
-	for item := lo; item < hi; item++ {
-		it := newAttnItem(a, item)
+	for it := range a.attnItems(lo, hi) {
 		rows, n, ld, ldp := it.rows, it.n, it.hidden, it.ldp
-		if rows == 0 || n == 0 { // a sequence with no queries or no keys: nothing to compute
-			continue
-		}
 		g := ds[it.probs : it.probs+rows*ldp]
 		if dq != nil {
 			it.gemm(dq[it.qbase:], g, k[it.base:], rows, dim, n, ldp, ld, ld, false, false, 1, 1)
