@@ -261,7 +261,7 @@ func (m *Model) encode(t *tensor.Tape, b *Batch, rng *tensor.RNG, need []int32) 
 	for j, i := range need {
 		rows[j] = int32(p.row(int(i)))
 	}
-	if p.starts != nil && need != nil {
+	if p.starts != nil { // packed, which only a non-nil need asks for
 		at.rows, at.rowStarts = rows, a.Int32s(b.Batch+1)
 		for _, i := range need {
 			at.rowStarts[int(i)/b.Seq+1]++
