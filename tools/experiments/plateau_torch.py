@@ -9,7 +9,10 @@ layers, 128 hidden, 2 heads, FFN 512, GELU, dropout 0.1, tied decoder, N(0, 0.02
 AdamW (weight decay 0.01 except biases and layer norms), gradient clipping at 1.0, a constant learning
 rate of 1e-3 and batches of 16, 2 threads. Prints the training loss every 50 steps for each sequence
 length given (default 16 32 64); SEED in the environment (default 1) seeds the corpus, the masks and
-the model. Needs Debian's python3-torch:
+the model. VOCAB (default 31: 5 special tokens and the 26 words) sets the vocabulary size; 10% of the
+chosen tokens are replaced by a random entry other than the specials, as Vigil and Hugging Face's
+collator do, so a larger vocabulary (Vigil's tokenizer for this corpus has 153 entries) means
+replacements by tokens the corpus never uses. Needs Debian's python3-torch:
 
     /usr/bin/python3 tools/experiments/plateau_torch.py 16 64    # about 4 minutes
 """
@@ -19,7 +22,7 @@ import torch, torch.nn as nn, torch.nn.functional as F
 torch.set_num_threads(2)
 W = "alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu".split()
 PAD, UNK, CLS, SEP, MASK = 0, 1, 2, 3, 4
-V = 5 + len(W)
+V = int(os.environ.get("VOCAB", 5 + len(W)))  # random replacements draw from every entry but the 5 specials
 H, L, NH, FF = 128, 2, 2, 512
 
 def corpus(rng):
@@ -57,7 +60,7 @@ def mask(seq, rng):
         lab[i] = t
         u = rng.random()
         if u < 0.8: ids[i] = MASK
-        elif u < 0.9: ids[i] = 5 + rng.randrange(26)
+        elif u < 0.9: ids[i] = 5 + rng.randrange(V - 5)
     return ids, lab
 
 class Bert(nn.Module):
