@@ -32,16 +32,12 @@ func TestBlockLearnsToyTask(t *testing.T) {
 // work split across two, so the threaded GEMM and op dispatch are covered.
 func TestBlockStepAllocatesNothing(t *testing.T) {
 	tr := newBlockTrainer(5)
-	for range 3 {
-		tr.step() // grow the arena, tape and pools to the step's size
-	}
+	warmUp(tr)
 	if n := testing.AllocsPerRun(20, func() { tr.step() }); n != 0 {
 		t.Errorf("a training step on one goroutine allocates %v times after warm-up, want 0", n)
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	for range 3 {
-		tr.step()
-	}
+	warmUp(tr)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	const steps = 20
@@ -51,5 +47,16 @@ func TestBlockStepAllocatesNothing(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if n := float64(after.Mallocs-before.Mallocs) / steps; n != 0 {
 		t.Errorf("a training step on two goroutines allocates %v times after warm-up, want 0", n)
+	}
+}
+
+// warmUp grows the arena, tape and pools to a step's size. It first
+// collects the garbage earlier tests left, so that no collection starts
+// during the measured steps: one empties sync.Pools and the runtime's
+// caches of wait-queue entries, which the next steps would allocate again.
+func warmUp(tr *blockTrainer) {
+	runtime.GC()
+	for range 3 {
+		tr.step()
 	}
 }

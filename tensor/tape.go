@@ -2,7 +2,8 @@ package tensor
 
 import (
 	"fmt"
-	"sync"
+
+	"github.com/vigil-ml/vigil/tensor/internal/workers"
 )
 
 // Tape records operations during a forward pass so that Backward can replay
@@ -27,9 +28,9 @@ type Tape struct {
 	noGrad bool
 	done   bool // Backward has run since the last Reset
 	kern   kernelArgs
-	kernFn kernelFunc     // the kernel being dispatched
-	chunk  func(c int)    // t.runChunk, made once
-	wg     sync.WaitGroup // counts the chunks of a parallel kernel in flight
+	kernFn kernelFunc    // the kernel being dispatched
+	chunk  func(c int)   // t.runChunk, made once
+	wg     workers.Group // counts the chunks of a parallel kernel in flight
 }
 
 // backwardFunc propagates o.out.Grad into the gradients of o's inputs. Each

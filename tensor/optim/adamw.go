@@ -3,7 +3,6 @@ package optim
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/vigil-ml/vigil/tensor"
 	"github.com/vigil-ml/vigil/tensor/internal/workers"
@@ -44,7 +43,7 @@ type AdamW struct {
 	coef   []vmath.AdamWCoef // this step's coefficients, one per parameter
 	nc     int               // this step's number of chunks
 	chunk  func(c int)       // stepChunk, made once
-	wg     sync.WaitGroup
+	wg     workers.Group
 }
 
 // NewAdamW returns an AdamW optimizer for params.

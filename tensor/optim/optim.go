@@ -96,7 +96,7 @@ type clipState struct {
 	coef       float32
 	nc         int
 	sum, scale func(c int) // sumChunk and scaleChunk, made once
-	wg         sync.WaitGroup
+	wg         workers.Group
 }
 
 // sumChunk sets the partial sums of the blocks in chunk c.

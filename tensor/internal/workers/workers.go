@@ -6,13 +6,20 @@ package workers
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
+
+// Group counts the chunks of one Run call that are still running. A caller keeps one and reuses
+// it across calls.
+type Group struct {
+	pending atomic.Int64
+}
 
 // task is one chunk of a loop.
 type task struct {
 	fn func(c int)
 	c  int
-	wg *sync.WaitGroup
+	g  *Group
 }
 
 var (
@@ -22,10 +29,13 @@ var (
 
 // Run calls fn(c) for every chunk c in [0, n), chunk 0 on the calling goroutine and the others on
 // worker goroutines started on first use and kept for the life of the process, like the runtime's
-// own background workers, and returns when all are done. wg is the caller's, reused across calls;
-// fn should be a func value made once rather than per call, so that a call allocates nothing.
-// fn must not call Run itself.
-func Run(n int, wg *sync.WaitGroup, fn func(c int)) {
+// own background workers, and returns when all are done. fn should be a func value made once
+// rather than per call, so that a call allocates nothing. fn must not call Run itself.
+//
+// The caller waits for the other chunks by polling g and yielding its processor: the chunks are
+// of equal size and finish within microseconds of its own, and a blocking wait would allocate
+// now and then (the runtime's wait-queue entries).
+func Run(n int, g *Group, fn func(c int)) {
 	if n <= 1 {
 		if n == 1 {
 			fn(0)
@@ -38,15 +48,17 @@ func Run(n int, wg *sync.WaitGroup, fn func(c int)) {
 			go func() {
 				for t := range queue {
 					t.fn(t.c)
-					t.wg.Done()
+					t.g.pending.Add(-1)
 				}
 			}()
 		}
 	})
-	wg.Add(n - 1)
+	g.pending.Store(int64(n - 1))
 	for c := 1; c < n; c++ {
-		queue <- task{fn: fn, c: c, wg: wg}
+		queue <- task{fn: fn, c: c, g: g}
 	}
 	fn(0)
-	wg.Wait()
+	for g.pending.Load() > 0 {
+		runtime.Gosched()
+	}
 }
