@@ -80,6 +80,6 @@ func (t *Tape) dispatch(n, chunks int, fn kernelFunc) {
 
 // runChunk runs chunk c of the kernel dispatch is running.
 func (t *Tape) runChunk(c int) {
-	n, chunks := t.kern.n, t.kern.nChunks
-	t.kernFn(&t.kern, c*n/chunks, (c+1)*n/chunks)
+	lo, hi := workers.Bounds(c, t.kern.nChunks, t.kern.n)
+	t.kernFn(&t.kern, lo, hi)
 }

@@ -120,7 +120,7 @@ func (o *AdamW) Step() {
 
 // stepChunk updates chunk c of the parameters laid end to end, skipping frozen ones.
 func (o *AdamW) stepChunk(c int) {
-	lo, hi := chunkBounds(c, o.nc, o.offset[len(o.params)])
+	lo, hi := workers.Bounds(c, o.nc, o.offset[len(o.params)])
 	for i := o.offset.first(lo); i < len(o.params) && o.offset[i] < hi; i++ {
 		if o.scale != nil && o.scale[i] == 0 {
 			continue

@@ -102,7 +102,7 @@ type clipState struct {
 // sumChunk sets the partial sums of the blocks in chunk c.
 func (k *clipState) sumChunk(c int) {
 	n := k.offset[len(k.params)]
-	lo, hi := chunkBounds(c, k.nc, len(k.partial))
+	lo, hi := workers.Bounds(c, k.nc, len(k.partial))
 	for b := lo; b < hi; b++ {
 		var s float64
 		start, end := b*clipBlock, min((b+1)*clipBlock, n)
@@ -116,7 +116,7 @@ func (k *clipState) sumChunk(c int) {
 
 // scaleChunk multiplies chunk c of the gradients by the clipping coefficient.
 func (k *clipState) scaleChunk(c int) {
-	lo, hi := chunkBounds(c, k.nc, k.offset[len(k.params)])
+	lo, hi := workers.Bounds(c, k.nc, k.offset[len(k.params)])
 	for i := k.offset.first(lo); i < len(k.params) && k.offset[i] < hi; i++ {
 		x, y := k.offset.piece(i, lo, hi)
 		g, f := k.params[i].Grad[x:y], k.coef

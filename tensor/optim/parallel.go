@@ -12,10 +12,6 @@ const minChunk = 1 << 15
 // chunks returns how many chunks a pass over n elements is split into.
 func chunks(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n/minChunk)) }
 
-// chunkBounds returns the elements [lo, hi) of chunk c of n elements split into nc chunks.
-// The bounds depend only on n and nc.
-func chunkBounds(c, nc, n int) (lo, hi int) { return c * n / nc, (c + 1) * n / nc }
-
 // layout holds the offsets of parameters laid end to end: parameter i holds elements
 // [l[i], l[i+1]).
 type layout []int

@@ -15,6 +15,10 @@ type Group struct {
 	pending atomic.Int64
 }
 
+// Bounds returns the items [lo, hi) of chunk c when n items are split into chunks contiguous
+// chunks. The bounds depend only on the three numbers, so a split never depends on timing.
+func Bounds(c, chunks, n int) (lo, hi int) { return c * n / chunks, (c + 1) * n / chunks }
+
 // task is one chunk of a loop.
 type task struct {
 	fn func(c int)
