@@ -20,7 +20,7 @@ import (
 
 // pretrainSettings are the settings of `train pretrain`; run.json records them.
 type pretrainSettings struct {
-	Model         string   `yaml:"model" json:"model"`
+	Model         string   `yaml:"model" json:"model,omitempty"` // "" with --init; defaultModel otherwise
 	Tokenizer     string   `yaml:"tokenizer" json:"tokenizer"`
 	Init          string   `yaml:"init" json:"init"`
 	Data          []string `yaml:"data" json:"data"`
@@ -50,11 +50,14 @@ type pretrainSettings struct {
 
 func defaultPretrainSettings() pretrainSettings {
 	return pretrainSettings{
-		Model: "tiny", TextField: "text", Epochs: 1, BatchSize: 32, GradAccum: 1, SeqLen: 128,
+		TextField: "text", Epochs: 1, BatchSize: 32, GradAccum: 1, SeqLen: 128,
 		LR: 5e-4, Decay: string(train.DecayLinear), WeightDecay: 0.01, ClipNorm: 1, SaveEvery: 500, EvalEvery: 500,
 		Seed: 42, MaskProb: 0.15, HoldoutEvery: 100, EvalSequences: 1000, ShuffleBlock: 8192,
 	}
 }
+
+// defaultModel is the preset a run without --model or --init trains.
+const defaultModel = "tiny"
 
 // unkWarning is the [UNK] share of a corpus's tokens above which pretrain warns that the tokenizer
 // does not fit the text.
@@ -118,7 +121,7 @@ weight_decay, clip_norm, mask_prob, holdout_every, eval_sequences, shuffle_block
 		},
 	}
 	f := c.Flags()
-	f.String("model", s.Model, "model size (tiny, small, mini) or a config.json file")
+	f.String("model", "", "model size (tiny, small, mini) or a config.json file (default "+defaultModel+"; not with --init)")
 	f.String("tokenizer", "", "tokenizer.json, or a directory holding one")
 	f.String("init", "", "model directory to continue pretraining from (domain adaptation)")
 	f.StringSlice("data", nil, "corpus file: text, JSONL or CSV/TSV, optionally .gz (repeatable)")
@@ -268,6 +271,9 @@ func (p *pretrainRun) run(ctx context.Context) error {
 // the initial model. It writes nothing.
 func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model, error) {
 	out := p.s.Out
+	if p.s.Model == "" && p.s.Init == "" {
+		p.s.Model = defaultModel
+	}
 	if p.resume {
 		saved, err := resumeSettings("pretrain", out, p.s, p.onlyOut)
 		if err != nil {
@@ -292,7 +298,7 @@ func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model
 		if s.Tokenizer != "" {
 			return nil, model.Config{}, nil, errors.New("pretrain: --init reuses the tokenizer of its directory: leave out --tokenizer")
 		}
-		if s.Model != defaultPretrainSettings().Model {
+		if s.Model != "" {
 			return nil, model.Config{}, nil, errors.New("pretrain: --init takes the model's configuration from its directory: leave out --model")
 		}
 		tok, err := tokenize.Load(s.Init)

@@ -84,6 +84,7 @@ func TestPretrainCommand(t *testing.T) {
 		Version string
 		Seed    uint64
 		Config  struct {
+			Model    string
 			MaxSteps int `json:"max_steps"`
 		}
 		Inputs []struct {
@@ -95,7 +96,7 @@ func TestPretrainCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256([]byte(corpusLines()))
-	if !strings.HasPrefix(info.Version, "0.") || info.Seed != 42 || info.Config.MaxSteps != 6 ||
+	if !strings.HasPrefix(info.Version, "0.") || info.Seed != 42 || info.Config.Model != "tiny" || info.Config.MaxSteps != 6 ||
 		len(info.Inputs) != 1 || info.Inputs[0].SHA256 != hex.EncodeToString(sum[:]) {
 		t.Errorf("run.json: %s", b)
 	}
@@ -170,6 +171,10 @@ func TestPretrainInit(t *testing.T) {
 	if !strings.Contains(stderr, "[UNK]") || !strings.Contains(stdout, "wrote") {
 		t.Errorf("no [UNK] warning for a corpus of unknown symbols:\n%s\n%s", stdout, stderr)
 	}
+	// The model's shape comes from --init, so run.json names no preset.
+	if info, _ := os.ReadFile(filepath.Join(adapt, "run.json")); bytes.Contains(info, []byte(`"model"`)) {
+		t.Errorf("run.json of an --init run names a model preset: %s", info)
+	}
 	a, _ := os.ReadFile(filepath.Join(base, "tokenizer.json"))
 	b, _ := os.ReadFile(filepath.Join(adapt, "tokenizer.json"))
 	if !bytes.Equal(a, b) {
@@ -237,6 +242,7 @@ func TestPretrainBadInput(t *testing.T) {
 		{"unknown preset", with("--model", "huge"), "unknown model size"},
 		{"init without weights", []string{"--init", noWeights, "--data", corpus}, "no weights"},
 		{"init with tokenizer", []string{"--init", noWeights, "--tokenizer", tok, "--data", corpus}, "leave out --tokenizer"},
+		{"init with model", []string{"--init", noWeights, "--model", "tiny", "--data", corpus}, "leave out --model"},
 		{"no tokenizer", []string{"--data", corpus}, "no tokenizer"},
 		{"missing data", []string{"--tokenizer", tok, "--data", filepath.Join(dir, "nope.txt")}, "no such file"},
 		{"seq_len beyond positions", with("--seq-len", "4096"), "max_position_embeddings"},
