@@ -84,6 +84,40 @@ func TestInitialization(t *testing.T) {
 	}
 }
 
+func TestSinusoidalPositions(t *testing.T) {
+	c := testConfig(64)
+	m := newModel(t, c, MaskedLM, 1)
+	m.SinusoidalPositions()
+	p, h := m.Embeddings.Position, c.HiddenSize
+	scale := c.InitializerRange * math.Sqrt2
+	for _, tc := range []struct {
+		pos, i int
+		want   float64
+	}{
+		{0, 0, 0},
+		{0, 1, scale},
+		{1, 0, scale * math.Sin(1)},
+		{1, 1, scale * math.Cos(1)},
+		{5, 2, scale * math.Sin(5*math.Pow(10000, -2/float64(h)))},
+		{7, h - 1, scale * math.Cos(7*math.Pow(10000, -float64(h-2)/float64(h)))},
+	} {
+		if got := float64(p.Data[tc.pos*h+tc.i]); math.Abs(got-tc.want) > 1e-7 {
+			t.Errorf("position %d, element %d: %g, want %g", tc.pos, tc.i, got, tc.want)
+		}
+	}
+	// The fastest pair of waves runs through many periods: its spread is that of the other embeddings.
+	var sq float64
+	for pos := range c.MaxPositionEmbeddings {
+		for i := range 2 {
+			v := float64(p.Data[pos*h+i])
+			sq += v * v
+		}
+	}
+	if std := math.Sqrt(sq / float64(2*c.MaxPositionEmbeddings)); math.Abs(std-c.InitializerRange) > 1e-3 {
+		t.Errorf("standard deviation of the first two columns %g, want %g", std, c.InitializerRange)
+	}
+}
+
 func TestNewErrors(t *testing.T) {
 	bad := testConfig(10)
 	bad.HiddenSize = 33

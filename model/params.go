@@ -1,6 +1,10 @@
 package model
 
-import "github.com/vigil-ml/vigil/tensor"
+import (
+	"math"
+
+	"github.com/vigil-ml/vigil/tensor"
+)
 
 // Dense is a fully connected layer, y = x·Wᵀ + b, as torch.nn.Linear: Weight is [out, in].
 type Dense struct {
@@ -75,4 +79,24 @@ func (r *registry) initialize(seed uint64, std float64, wordEmbeddings *tensor.T
 	}
 	dim := wordEmbeddings.Shape[1]
 	clear(wordEmbeddings.Data[padRow*dim : (padRow+1)*dim])
+}
+
+// SinusoidalPositions overwrites the position embeddings with the sine and cosine waves of Vaswani et
+// al. (2017), scaled to the standard deviation initializer_range that the other embeddings start with.
+// From the first step, the offset between two positions is then a linear function of their
+// embeddings, so attention can find a token's neighbours early and masked-LM pretraining leaves its
+// plateau sooner. They stay ordinary learned absolute position embeddings: training and exports are
+// unchanged.
+func (m *Model) SinusoidalPositions() {
+	p := m.Embeddings.Position
+	positions, dim := p.Shape[0], p.Shape[1]
+	scale := m.Config.InitializerRange * math.Sqrt2 // a sine over many periods has standard deviation 1/√2
+	for pos := range positions {
+		row := p.Data[pos*dim : (pos+1)*dim]
+		for i := 0; i+1 < dim; i += 2 {
+			angle := float64(pos) * math.Pow(10000, -float64(i)/float64(dim))
+			row[i] = float32(scale * math.Sin(angle))
+			row[i+1] = float32(scale * math.Cos(angle))
+		}
+	}
 }

@@ -47,6 +47,7 @@ type finetuneSettings struct {
 	TargetRecall float64  `yaml:"target_recall" json:"target_recall"`
 	EvalEvery    int      `yaml:"eval_every" json:"eval_every"`
 	SaveEvery    int      `yaml:"save_every" json:"save_every"`
+	Dropout      *float64 `yaml:"dropout" json:"dropout,omitempty"` // nil: the --init model's
 }
 
 func defaultFinetuneSettings() finetuneSettings {
@@ -99,7 +100,8 @@ needs --resume (which continues exactly, with the settings in run.json), any oth
 --overwrite.
 
 Settings without a flag (--config FILE or --set key=value): decay, weight_decay, clip_norm, warmup,
-save_every.`,
+save_every, dropout (the encoder's hidden and attention dropout, recorded in config.json; default: the
+--init model's, e.g. 0 after pretraining with --set dropout=0).`,
 		Example: `  train finetune --init runs/adapt --train labelled.csv --labels threat --out runs/threat
   train finetune --init runs/adapt --train train.jsonl --dev dev.jsonl --labels threat,drugs \
       --epochs 5 --lr 3e-5 --pos-weight auto --target-recall 0.9 --out runs/clf
@@ -341,6 +343,7 @@ func (f *finetuneRun) prepare() (*tokenize.Tokenizer, *model.Model, error) {
 	for _, note := range info.Notes {
 		fmt.Fprintf(f.errOut, "train: warning: --init %s: %s\n", s.Init, note)
 	}
+	setDropout(m, s.Dropout)
 	return tok, m, nil
 }
 
@@ -367,7 +370,7 @@ func checkFinetuneSettings(s finetuneSettings, cfg model.Config) error {
 	if _, err := parsePosWeight(s.PosWeight, len(cfg.ID2Label)); err != nil {
 		return err
 	}
-	return nil
+	return checkDropout("finetune", s.Dropout)
 }
 
 // parsePosWeight reads an explicit --pos-weight, one positive weight per label; "none" (and "auto",

@@ -87,7 +87,7 @@ func TestFinetuneCommand(t *testing.T) {
 	os.WriteFile(testFile, []byte(test.String()), 0o644)
 
 	out := filepath.Join(dir, "run")
-	stdout, stderr, code := run(t, append(finetuneArgs(base, labelled, out, "60"), "--test", testFile)...)
+	stdout, stderr, code := run(t, append(finetuneArgs(base, labelled, out, "60"), "--test", testFile, "--set", "dropout=0.05")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -137,6 +137,9 @@ func TestFinetuneCommand(t *testing.T) {
 	if m.Arch != model.SequenceClassification || c.ProblemType != "multi_label_classification" || c.ID2Label[0] != "threat" ||
 		!(c.Temperatures["threat"] > 0) || !(c.Thresholds["threat"] > 0 && c.Thresholds["threat"] <= 1) {
 		t.Fatalf("saved model: %s %+v", m.Arch, c)
+	}
+	if c.HiddenDropoutProb != 0.05 || c.AttentionProbsDropoutProb != 0.05 {
+		t.Errorf("dropout %g and %g in config.json, want the 0.05 set", c.HiddenDropoutProb, c.AttentionProbsDropoutProb)
 	}
 	tok, err := tokenize.Load(out)
 	if err != nil {
@@ -259,6 +262,7 @@ func TestFinetuneBadInput(t *testing.T) {
 		{"dev fraction", with("--train", labelled, "--labels", "threat", "--dev-fraction", "1"), "dev_fraction"},
 		{"max len", with("--train", labelled, "--labels", "threat", "--max-len", "4096"), "max_position_embeddings"},
 		{"layer decay", with("--train", labelled, "--labels", "threat", "--layer-decay", "0"), "layer_decay"},
+		{"dropout", with("--train", labelled, "--labels", "threat", "--set", "dropout=1.5"), "dropout 1.5 must be in [0, 1)"},
 		{"resume without run", with("--train", labelled, "--labels", "threat", "--resume"), "no checkpoint"},
 	}
 	for i, tc := range tests {

@@ -46,7 +46,15 @@ type pretrainSettings struct {
 	HoldoutEvery  int      `yaml:"holdout_every" json:"holdout_every"`
 	EvalSequences int      `yaml:"eval_sequences" json:"eval_sequences"`
 	ShuffleBlock  int      `yaml:"shuffle_block" json:"shuffle_block"`
+	Dropout       *float64 `yaml:"dropout" json:"dropout,omitempty"`             // nil: the model's
+	PositionInit  string   `yaml:"position_init" json:"position_init,omitempty"` // "" is positionNormal
 }
+
+// How a new model's position embeddings start (the position_init setting).
+const (
+	positionNormal     = "normal"     // N(0, initializer_range²), as Hugging Face initialises BERT
+	positionSinusoidal = "sinusoidal" // model.Model.SinusoidalPositions
+)
 
 func defaultPretrainSettings() pretrainSettings {
 	return pretrainSettings{
@@ -102,7 +110,10 @@ It is the "no pretraining" start for train finetune --init. No corpus is read: -
 given (as by a shared --config) it is ignored with a warning and not recorded in run.json.
 
 Settings without a flag (--config FILE or --set key=value): decay (linear, cosine or constant),
-weight_decay, clip_norm, mask_prob, holdout_every, eval_sequences, shuffle_block.`,
+weight_decay, clip_norm, mask_prob, holdout_every, eval_sequences, shuffle_block, dropout (the hidden
+and attention dropout, recorded in config.json; default: the model's), position_init (normal, or
+sinusoidal: a new model's position embeddings start as sine waves, which shortens the phase in which
+masked-LM loss stalls at word frequencies; not with --init).`,
 		Example: `  train pretrain --model tiny --tokenizer runs/tok --data news.txt --out runs/pre --max-steps 2000
   train pretrain --init runs/pre --data chats.jsonl --out runs/adapt --epochs 3 --lr 1e-4
   train pretrain --model small --tokenizer runs/tok --out runs/untrained --epochs 0
@@ -226,7 +237,7 @@ func (p *pretrainRun) run(ctx context.Context) error {
 	if rate := float64(stats.Unknown) / float64(max(1, stats.Tokens)); rate > unkWarning {
 		fmt.Fprintf(p.errOut, "train: warning: %.1f%% of the corpus's tokens are [UNK]: the tokenizer does not fit this text\n", 100*rate)
 	}
-	m, err := startModel(cfg, initModel, s.Seed)
+	m, err := startModel(cfg, initModel, s)
 	if err != nil {
 		return err
 	}
@@ -346,15 +357,19 @@ func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model
 func (s pretrainSettings) untrained() bool { return s.MaxSteps == 0 && s.Epochs == 0 }
 
 // startModel returns the model a run starts from: the --init model when there is one, else a new one
-// initialised from seed.
-func startModel(cfg model.Config, initModel *model.Model, seed uint64) (*model.Model, error) {
-	if initModel != nil {
-		return initModel, nil
+// initialised from the seed and position_init; with the dropout of the settings.
+func startModel(cfg model.Config, initModel *model.Model, s pretrainSettings) (*model.Model, error) {
+	m := initModel
+	if m == nil {
+		var err error
+		if m, err = model.New(cfg, model.MaskedLM, s.Seed); err != nil {
+			return nil, fmt.Errorf("pretrain: %w", err)
+		}
+		if s.PositionInit == positionSinusoidal {
+			m.SinusoidalPositions()
+		}
 	}
-	m, err := model.New(cfg, model.MaskedLM, seed)
-	if err != nil {
-		return nil, fmt.Errorf("pretrain: %w", err)
-	}
+	setDropout(m, s.Dropout)
 	return m, nil
 }
 
@@ -366,7 +381,7 @@ func (p *pretrainRun) writeUntrained(tok *tokenize.Tokenizer, cfg model.Config, 
 		fmt.Fprintf(p.errOut, "train: warning: --epochs 0 makes no updates and reads no corpus: ignoring --data %s\n", describe(s.Data))
 		s.Data = nil
 	}
-	m, err := startModel(cfg, initModel, s.Seed)
+	m, err := startModel(cfg, initModel, s)
 	if err != nil {
 		return err
 	}
@@ -392,8 +407,12 @@ func checkPretrainSettings(s pretrainSettings, cfg model.Config) error {
 		return fmt.Errorf("pretrain: seq_len %d must lie between 3 and the model's max_position_embeddings %d", s.SeqLen, cfg.MaxPositionEmbeddings)
 	case s.MaxSteps < 0 || (s.MaxSteps == 0 && !(s.Epochs >= 0)):
 		return fmt.Errorf("pretrain: give a positive max_steps, or epochs of 0 (no updates) or more (got %d and %g)", s.MaxSteps, s.Epochs)
+	case s.PositionInit != "" && s.PositionInit != positionNormal && s.PositionInit != positionSinusoidal:
+		return fmt.Errorf("pretrain: unknown position_init %q (want %s or %s)", s.PositionInit, positionNormal, positionSinusoidal)
+	case s.PositionInit != "" && s.Init != "":
+		return errors.New("pretrain: position_init applies to a new model; --init keeps the position embeddings of its directory")
 	}
-	return nil
+	return checkDropout("pretrain", s.Dropout)
 }
 
 // scan reads the corpus once, counting sequences and [UNK] tokens.

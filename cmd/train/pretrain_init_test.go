@@ -127,6 +127,57 @@ func TestPretrainUntrained(t *testing.T) {
 	}
 }
 
+// TestPretrainStartSettings writes untrained models with position_init and dropout set, and checks
+// that they are the seed's initialisation with sinusoidal positions and the dropout in config.json,
+// from a new model and from --init.
+func TestPretrainStartSettings(t *testing.T) {
+	dir, _, tok := pretrainFixture(t)
+	out := filepath.Join(dir, "sinusoidal")
+	if _, stderr, code := run(t, "pretrain", "--tokenizer", tok, "--out", out, "--epochs", "0", "--seed", "3",
+		"--set", "position_init=sinusoidal", "--set", "dropout=0"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	tk, err := tokenize.Load(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := model.Preset("tiny", tk.VocabSize())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PadTokenID = int(tk.PadID())
+	want, err := model.New(cfg, model.MaskedLM, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.SinusoidalPositions()
+	got, _, err := model.Load(out, model.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := sameWeights(got, want); diff != "" {
+		t.Errorf("first parameter that differs from model.New with SinusoidalPositions: %s", diff)
+	}
+	if got.Config.HiddenDropoutProb != 0 || got.Config.AttentionProbsDropoutProb != 0 {
+		t.Errorf("dropout %g and %g, want 0 and 0", got.Config.HiddenDropoutProb, got.Config.AttentionProbsDropoutProb)
+	}
+	// --init keeps the weights and takes the new dropout.
+	adapted := filepath.Join(dir, "adapted")
+	if _, stderr, code := run(t, "pretrain", "--init", out, "--out", adapted, "--epochs", "0", "--set", "dropout=0.25"); code != 0 {
+		t.Fatalf("--init: exit %d: %s", code, stderr)
+	}
+	again, _, err := model.Load(adapted, model.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := sameWeights(again, want); diff != "" {
+		t.Errorf("--init --epochs 0 changed %s", diff)
+	}
+	if again.Config.HiddenDropoutProb != 0.25 || again.Config.AttentionProbsDropoutProb != 0.25 {
+		t.Errorf("dropout %g and %g, want 0.25 and 0.25", again.Config.HiddenDropoutProb, again.Config.AttentionProbsDropoutProb)
+	}
+}
+
 // TestPretrainUntrainedFinetune fine-tunes from an untrained directory, and writes one from --init.
 func TestPretrainUntrainedFinetune(t *testing.T) {
 	dir, base, labelled, _ := finetuneFixture(t)
@@ -178,6 +229,10 @@ func TestPretrainUntrainedBadInput(t *testing.T) {
 		{"no corpus for updates", []string{"--tokenizer", tok}, "no corpus"},
 		{"no tokenizer", []string{"--epochs", "0"}, "no tokenizer"},
 		{"seq_len beyond positions", []string{"--tokenizer", tok, "--epochs", "0", "--seq-len", "4096"}, "max_position_embeddings"},
+		{"unknown position_init", []string{"--tokenizer", tok, "--epochs", "0", "--set", "position_init=rotary"}, "unknown position_init"},
+		{"position_init with init", []string{"--init", base, "--epochs", "0", "--set", "position_init=sinusoidal"}, "new model"},
+		{"dropout of one", []string{"--tokenizer", tok, "--epochs", "0", "--set", "dropout=1"}, "dropout 1 must be in [0, 1)"},
+		{"negative dropout", []string{"--init", base, "--epochs", "0", "--set", "dropout=-0.1"}, "dropout -0.1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -159,3 +159,19 @@ func isFile(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && !fi.IsDir()
 }
+
+// setDropout sets the model's hidden and attention dropout to p, when p is not nil. Saved models
+// record it in config.json.
+func setDropout(m *model.Model, p *float64) {
+	if p != nil {
+		m.Config.HiddenDropoutProb, m.Config.AttentionProbsDropoutProb = *p, *p
+	}
+}
+
+// checkDropout reports a dropout setting outside [0, 1).
+func checkDropout(command string, p *float64) error {
+	if p != nil && !(*p >= 0 && *p < 1) {
+		return fmt.Errorf("%s: dropout %g must be in [0, 1)", command, *p)
+	}
+	return nil
+}
