@@ -10,6 +10,11 @@
 #        ft-noadapt  from pre     (generic only; no German text before fine-tuning)
 #        ft-nopre    from init    (a fresh `small` with the same tokenizer; see step 0)
 #
+# With GENERIC_LANG=de the generic text is the German news instead: the tokenizer learns from the
+# German news and the train texts, pre reads the German news, and adapt the train texts alone.
+# PRE_ARGS adds pretrain flags to init and pre (e.g. "--set position_init=sinusoidal --set dropout=0"),
+# ADAPT_ARGS to adapt and FT_ARGS to every fine-tuning run (e.g. "--set dropout=0.1").
+#
 # Every step is skipped when its marker $OUT/<step>.done exists; an interrupted pretraining or
 # fine-tuning run continues with --resume. Run from the repository root. The `train` binary is built
 # once into $OUT/train (commit and local changes in $OUT/build.txt), so a rebuild of bin/train during
@@ -32,6 +37,7 @@ PRETRAIN_MINUTES=${PRETRAIN_MINUTES:-20}
 PRETRAIN_STEPS=${PRETRAIN_STEPS:-}   # empty: derived from a measured throughput
 PRE_LR=${PRE_LR:-5e-4}
 PRE_EVAL_POINTS=${PRE_EVAL_POINTS:-10}
+PRE_HOLDOUT=${PRE_HOLDOUT:-200}   # every PRE_HOLDOUT'th generic sequence is held out (500 at most)
 ADAPT_MINUTES=${ADAPT_MINUTES:-11}
 ADAPT_STEPS=${ADAPT_STEPS:-}
 ADAPT_LR=${ADAPT_LR:-2e-4}
@@ -44,6 +50,10 @@ FT_PATIENCE=${FT_PATIENCE:-3}
 FT_SEEDS=${FT_SEEDS:-42}   # several (e.g. "42 43 44"): each variant keeps the seed with the best dev PR-AUC
 VARIANTS=${VARIANTS:-ft-full ft-noadapt ft-nopre}   # the fine-tuned variants to run, in this order
 SEED=${SEED:-42}
+GENERIC_LANG=${GENERIC_LANG:-en}
+read -ra PRE_EXTRA <<<"${PRE_ARGS:-}"
+read -ra ADAPT_EXTRA <<<"${ADAPT_ARGS:-}"
+read -ra FT_EXTRA <<<"${FT_ARGS:-}"
 
 G=$SHARED/germeval-vio
 # Generic English, without agnews-test.csv (different columns). The order matters: a short run reads
@@ -54,6 +64,22 @@ GENERIC=("${GENERIC[@]/#/$SHARED/generic/}")
 GENERIC_DATA=()
 for f in "${GENERIC[@]}"; do GENERIC_DATA+=(--data "$f"); done
 DE=$SHARED/de/10kgnad-news.txt
+case $GENERIC_LANG in
+en)
+	TOK_CORPUS=$(IFS=,; echo "${GENERIC[*]},$DE")
+	ADAPT_DATA=(--data "$DE" --data "$G/train.csv")
+	;;
+de)
+	GENERIC=("$DE")
+	GENERIC_DATA=(--data "$DE")
+	TOK_CORPUS=$DE
+	ADAPT_DATA=(--data "$G/train.csv")
+	;;
+*)
+	echo "germeval: GENERIC_LANG=$GENERIC_LANG: want en or de" >&2
+	exit 2
+	;;
+esac
 
 log() { printf '%s  %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 done_marker() { echo "$OUT/$1.done"; }
@@ -98,8 +124,7 @@ fi
 # 1. Tokenizer: lowercase, accents kept (ä ö ü ß stay distinct).
 if ! is_done tok; then
 	log "tokenizer ($VOCAB)"
-	corpus=$(IFS=,; echo "${GENERIC[*]},$DE")
-	"$TRAIN" tokenizer --corpus "$corpus" --corpus "$G/train.csv" --text-field text \
+	"$TRAIN" tokenizer --corpus "$TOK_CORPUS" --corpus "$G/train.csv" --text-field text \
 		--vocab-size "$VOCAB" --lowercase --out "$OUT/tok"
 	mark_done tok
 fi
@@ -109,7 +134,7 @@ fi
 if ! is_done init; then
 	log "fresh small model (init)"
 	"$TRAIN" pretrain --model small --tokenizer "$OUT/tok" --epochs 0 --seed "$SEED" \
-		--out "$OUT/init" --overwrite
+		--out "$OUT/init" --overwrite ${PRE_EXTRA[@]+"${PRE_EXTRA[@]}"}
 	mark_done init
 fi
 
@@ -130,27 +155,29 @@ PRE_EVAL_EVERY=$((PRETRAIN_STEPS / PRE_EVAL_POINTS))
 ADAPT_EVAL_EVERY=$((ADAPT_STEPS / 6))
 log "pretrain $PRETRAIN_STEPS steps (eval every $PRE_EVAL_EVERY), adapt $ADAPT_STEPS steps"
 
-# 2. Pretrain on generic English. Held out: every 200th sequence, 500 of them.
+# 2. Pretrain on the generic text. Held out: every PRE_HOLDOUT'th sequence, 500 at most.
 if ! is_done pre; then
-	log "pretrain on generic"
+	log "pretrain on generic ($GENERIC_LANG)"
 	start=$(date +%s)
 	run_or_resume "$OUT/pre" "$TRAIN" pretrain --model small --tokenizer "$OUT/tok" \
 		"${GENERIC_DATA[@]}" \
 		--seq-len "$SEQ_LEN" --batch-size "$PRE_BATCH" --lr "$PRE_LR" --warmup $((PRETRAIN_STEPS / 20)) \
 		--max-steps "$PRETRAIN_STEPS" --eval-every "$PRE_EVAL_EVERY" --save-every "$PRE_EVAL_EVERY" \
-		--seed "$SEED" --set holdout_every=200 --set eval_sequences=500
+		--seed "$SEED" --set holdout_every="$PRE_HOLDOUT" --set eval_sequences=500 ${PRE_EXTRA[@]+"${PRE_EXTRA[@]}"}
 	echo "wall_s $(($(date +%s) - start))" >"$OUT/pre.wall"
 	mark_done pre
 fi
 
-# 3. Adapt on German: news + the GermEval train texts (never dev or test).
+# 3. Adapt on German: news + the GermEval train texts, or the train texts alone when the generic
+#    text is German (never dev or test).
 if ! is_done adapt; then
-	log "adapt on de news + germeval train texts"
+	log "adapt on ${ADAPT_DATA[*]}"
 	start=$(date +%s)
-	run_or_resume "$OUT/adapt" "$TRAIN" pretrain --init "$OUT/pre" --data "$DE" --data "$G/train.csv" \
+	run_or_resume "$OUT/adapt" "$TRAIN" pretrain --init "$OUT/pre" "${ADAPT_DATA[@]}" \
 		--text-field text --seq-len "$ADAPT_SEQ_LEN" --batch-size "$ADAPT_BATCH" --lr "$ADAPT_LR" \
 		--warmup $((ADAPT_STEPS / 20)) --max-steps "$ADAPT_STEPS" --eval-every "$ADAPT_EVAL_EVERY" \
-		--save-every "$ADAPT_EVAL_EVERY" --seed "$SEED" --set holdout_every=50 --set eval_sequences=150
+		--save-every "$ADAPT_EVAL_EVERY" --seed "$SEED" --set holdout_every=50 --set eval_sequences=150 \
+		${ADAPT_EXTRA[@]+"${ADAPT_EXTRA[@]}"}
 	echo "wall_s $(($(date +%s) - start))" >"$OUT/adapt.wall"
 	mark_done adapt
 fi
@@ -175,7 +202,7 @@ finetune_eval() {
 			--dev "$G/dev.csv" --test "$G/test.csv" --labels violence --id-field id \
 			--max-len "$SEQ_LEN" --batch-size "$FT_BATCH" --epochs "$FT_EPOCHS" --lr "$FT_LR" \
 			--set warmup="$FT_WARMUP" --pos-weight auto --eval-every "$FT_EVAL_EVERY" \
-			--patience "$FT_PATIENCE" --seed "$seed"
+			--patience "$FT_PATIENCE" --seed "$seed" ${FT_EXTRA[@]+"${FT_EXTRA[@]}"}
 		echo "wall_s $(($(date +%s) - start))" >"$OUT/$run.wall"
 		mark_done "$run"
 	done
