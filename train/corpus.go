@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/vigil-ml/vigil/data"
@@ -88,6 +89,9 @@ type CorpusStats struct {
 	Tokens         int64 // tokens of all sequences, [CLS] and [SEP] included
 	Unknown        int64 // [UNK] tokens among them
 	Lines          int64 // records read
+	// Counts holds, per vocabulary id, the occurrences in the training sequences (not the held-out
+	// ones): the word frequencies FrequencyLoss predicts from.
+	Counts []int64
 }
 
 // ErrNoSequences reports a corpus that yields no sequence: every record is empty or the files hold
@@ -285,6 +289,7 @@ func (c *Corpus) Scan(ctx context.Context, progress func(done, total int64)) (Co
 	}
 	defer rd.close()
 	unk := c.tok.UnkID()
+	st.Counts = make([]int64, c.tok.VocabSize())
 	for {
 		if st.Train%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -305,6 +310,9 @@ func (c *Corpus) Scan(ctx context.Context, progress func(done, total int64)) (Co
 			st.HeldOut++
 		} else {
 			st.Train++
+			for _, id := range s.ids {
+				st.Counts[id]++
+			}
 		}
 		st.Tokens += int64(len(s.ids))
 		for _, id := range s.ids {
@@ -315,6 +323,32 @@ func (c *Corpus) Scan(ctx context.Context, progress func(done, total int64)) (Co
 	}
 	st.Lines = rd.r.Stats().Records
 	return st, nil
+}
+
+// FrequencyLoss returns the held-out masked-LM loss of a predictor that ignores context: each target
+// gets the probability of its token among the training tokens st.Counts (add-one smoothing over the
+// tokens the masker can choose). An eval loss below it measures what a model learnt from context;
+// at it, the model has learnt word frequencies alone. ok is false without held-out targets.
+func (c *Corpus) FrequencyLoss(st CorpusStats) (loss float64, ok bool) {
+	var total float64
+	for _, id := range c.masker.ordinary {
+		total += float64(st.Counts[id]) + 1
+	}
+	var sum float64
+	n := 0
+	for _, b := range c.eval {
+		for _, id := range b.Labels {
+			if id == IgnoreIndex {
+				continue
+			}
+			sum -= math.Log((float64(st.Counts[id]) + 1) / total)
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return sum / float64(n), true
 }
 
 // Close releases the open file.

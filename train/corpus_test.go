@@ -3,13 +3,16 @@ package train
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vigil-ml/vigil/data"
+	"github.com/vigil-ml/vigil/tensor"
 )
 
 func TestPacking(t *testing.T) {
@@ -168,6 +171,76 @@ func TestCorpusEpochsAndSplit(t *testing.T) {
 	if slices.Equal(labels[0], labels[1]) {
 		t.Error("both epochs have the same masks")
 	}
+}
+
+// TestFrequencyLoss checks the counts Scan collects and the held-out loss of predicting from them,
+// on corpora whose answer is known: one word repeated, and twelve words equally often.
+func TestFrequencyLoss(t *testing.T) {
+	tok := testTokenizer(t)
+	rng := tensor.NewRNG(3)
+	uniform := make([]string, 600)
+	for i := range uniform {
+		words := slices.Clone(testWords)
+		for j := len(words) - 1; j > 0; j-- {
+			k := rng.IntN(j + 1)
+			words[j], words[k] = words[k], words[j]
+		}
+		uniform[i] = strings.Join(words, " ")
+	}
+	tests := []struct {
+		name      string
+		lines     []string
+		want, tol float64
+	}{
+		{"one word", slices.Repeat([]string{"night night night night"}, 600), 0, 0.01},
+		{"twelve words equally often", uniform, math.Log(12), 0.02},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testCorpusConfig(writeCorpus(t, t.TempDir(), "c.txt", tc.lines))
+			cfg.SeqLen, cfg.HoldoutEvery, cfg.EvalSequences = 64, 10, 40
+			c, err := NewCorpus(tok, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			st, err := c.Scan(t.Context(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var counted, heldOut int64
+			for _, n := range st.Counts {
+				counted += n
+			}
+			for _, b := range c.Eval() {
+				heldOut += int64(b.NTokens)
+			}
+			if counted+heldOut != st.Tokens || st.Counts[tok.ClsID()] != st.Train {
+				t.Errorf("counts: %d training + %d held-out tokens, Scan counted %d; [CLS] %d times in %d sequences",
+					counted, heldOut, st.Tokens, st.Counts[tok.ClsID()], st.Train)
+			}
+			loss, ok := c.FrequencyLoss(st)
+			if !ok || math.Abs(loss-tc.want) > tc.tol {
+				t.Errorf("FrequencyLoss = %g, %v; want %g ± %g", loss, ok, tc.want, tc.tol)
+			}
+		})
+	}
+	t.Run("nothing held out", func(t *testing.T) {
+		cfg := testCorpusConfig(writeCorpus(t, t.TempDir(), "c.txt", uniform))
+		cfg.EvalSequences = 0
+		c, err := NewCorpus(tok, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		st, err := c.Scan(t.Context(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if loss, ok := c.FrequencyLoss(st); ok {
+			t.Errorf("FrequencyLoss without held-out sequences = %g, true", loss)
+		}
+	})
 }
 
 func TestCorpusRestore(t *testing.T) {

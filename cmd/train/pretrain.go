@@ -50,6 +50,13 @@ type pretrainSettings struct {
 	PositionInit  string   `yaml:"position_init" json:"position_init,omitempty"` // "" is positionNormal
 }
 
+// pretrainData is what run.json records about the corpus.
+type pretrainData struct {
+	// FrequencyLoss is train.Corpus.FrequencyLoss: the held-out loss of predicting each masked token
+	// from the training tokens' frequencies, without context.
+	FrequencyLoss float64 `json:"frequency_loss"`
+}
+
 // How a new model's position embeddings start (the position_init setting).
 const (
 	positionNormal     = "normal"     // N(0, initializer_range²), as Hugging Face initialises BERT
@@ -241,8 +248,13 @@ func (p *pretrainRun) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var found any // a nil interface: run.json gets no "data" without held-out targets
+	freqLoss, freqOK := corpus.FrequencyLoss(stats)
+	if freqOK {
+		found = pretrainData{FrequencyLoss: freqLoss}
+	}
 	if !p.resume {
-		if err := startRunDir("pretrain", s.Out, p.overwrite, tok, m, p.s, s.Seed, s.Data, nil); err != nil {
+		if err := startRunDir("pretrain", s.Out, p.overwrite, tok, m, p.s, s.Seed, s.Data, found); err != nil {
 			return err
 		}
 	}
@@ -259,6 +271,10 @@ func (p *pretrainRun) run(ctx context.Context) error {
 	}
 	fmt.Fprintf(p.out, "pretraining %d layers × %d hidden on %d sequences (%d held out), %d steps of %d×%d sequences\n",
 		cfg.NumHiddenLayers, cfg.HiddenSize, stats.Train, stats.HeldOut, steps, s.GradAccum, s.BatchSize)
+	if freqOK {
+		fmt.Fprintf(p.out, "held-out loss from word frequencies alone %.4f (perplexity %.2f): an eval loss below it comes from context\n",
+			freqLoss, math.Exp(freqLoss))
+	}
 	res, err := tr.Run(ctx)
 	if errors.Is(err, train.ErrInterrupted) {
 		return interrupted("pretrain", s.Out, err)
