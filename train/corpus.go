@@ -90,7 +90,7 @@ type CorpusStats struct {
 	Unknown        int64 // [UNK] tokens among them
 	Lines          int64 // records read
 	// Counts holds, per vocabulary id, the occurrences in the training sequences (not the held-out
-	// ones): the word frequencies FrequencyLoss predicts from.
+	// ones): the word frequencies ContextFreeLoss predicts from.
 	Counts []int64
 }
 
@@ -325,23 +325,36 @@ func (c *Corpus) Scan(ctx context.Context, progress func(done, total int64)) (Co
 	return st, nil
 }
 
-// FrequencyLoss returns the held-out masked-LM loss of a predictor that ignores context: each target
-// gets the probability of its token among the training tokens st.Counts (add-one smoothing over the
-// tokens the masker can choose). An eval loss below it measures what a model learnt from context;
-// at it, the model has learnt word frequencies alone. ok is false without held-out targets.
-func (c *Corpus) FrequencyLoss(st CorpusStats) (loss float64, ok bool) {
+// ContextFreeLoss returns the held-out masked-LM loss of the best predictor that ignores context: it
+// sees only the token at each target's position and knows the training tokens' frequencies
+// st.Counts (add-one smoothed over the tokens the masker can choose). Behind [MASK] it predicts the
+// frequencies; behind a visible token v, which is kept or a uniform random replacement equally
+// often, p(y) ∝ freq(y)·([y = v] + 1/K) for K choosable tokens. A model on the masked-LM plateau
+// scores about this; an eval loss below it measures what the model learnt from context. ok is false
+// without held-out targets.
+func (c *Corpus) ContextFreeLoss(st CorpusStats) (loss float64, ok bool) {
 	var total float64
 	for _, id := range c.masker.ordinary {
 		total += float64(st.Counts[id]) + 1
 	}
+	freq := func(id int32) float64 { return (float64(st.Counts[id]) + 1) / total }
+	u := 1 / float64(len(c.masker.ordinary))
 	var sum float64
 	n := 0
 	for _, b := range c.eval {
-		for _, id := range b.Labels {
-			if id == IgnoreIndex {
+		for i, y := range b.Labels {
+			if y == IgnoreIndex {
 				continue
 			}
-			sum -= math.Log((float64(st.Counts[id]) + 1) / total)
+			p := freq(y)
+			if v := b.IDs[i]; v != c.masker.maskID {
+				same := 0.0
+				if v == y {
+					same = 1
+				}
+				p *= (same + u) / (freq(v) + u)
+			}
+			sum -= math.Log(p)
 			n++
 		}
 	}

@@ -173,12 +173,62 @@ func TestCorpusEpochsAndSplit(t *testing.T) {
 	}
 }
 
-// TestFrequencyLoss checks the counts Scan collects and the held-out loss of predicting from them,
-// on corpora whose answer is known: one word repeated, and twelve words equally often.
-func TestFrequencyLoss(t *testing.T) {
+// TestContextFreeLoss checks the loss of the best context-free prediction on hand-made targets: one
+// behind [MASK], one kept and one replaced, with known counts.
+func TestContextFreeLoss(t *testing.T) {
+	tok := testTokenizer(t)
+	m, err := NewMasker(tok, MaskConfig{}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := func(w string) int32 {
+		v, ok := tok.TokenID(w)
+		if !ok {
+			t.Fatalf("no token %q", w)
+		}
+		return v
+	}
+	the, night, sleep, mask := id("the"), id("night"), id("sleep"), tok.MaskID()
+	counts := make([]int64, tok.VocabSize())
+	counts[the], counts[night], counts[tok.ClsID()] = 30, 10, 99 // [CLS] is never a target: not counted
+	k := float64(len(testWords) + len(testStems) + len(testEnds))
+	total := 40 + k
+	freq := func(c float64) float64 { return (c + 1) / total }
+	u := 1 / k
+	tests := []struct {
+		name     string
+		in, want int32
+		loss     float64
+	}{
+		{"behind [MASK]", mask, night, -math.Log(freq(10))},
+		{"kept", night, night, -math.Log(freq(10) * (1 + u) / (freq(10) + u))},
+		{"replaced by a frequent token", the, night, -math.Log(freq(10) * u / (freq(30) + u))},
+		{"replaced by an unseen token", sleep, night, -math.Log(freq(10) * u / (freq(0) + u))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Corpus{masker: m, eval: []MLMBatch{{
+				IDs:    []int32{tok.ClsID(), tc.in, tok.SepID()},
+				Labels: []int32{IgnoreIndex, tc.want, IgnoreIndex},
+			}}}
+			got, ok := c.ContextFreeLoss(CorpusStats{Counts: counts})
+			if !ok || math.Abs(got-tc.loss) > 1e-12 {
+				t.Errorf("ContextFreeLoss = %g, %v; want %g", got, ok, tc.loss)
+			}
+		})
+	}
+	// Seeing the token helps only when it may be the answer: a kept target costs less than a masked one.
+	if tests[1].loss >= tests[0].loss || tests[2].loss <= tests[0].loss {
+		t.Errorf("losses %g (masked), %g (kept), %g (replaced)", tests[0].loss, tests[1].loss, tests[2].loss)
+	}
+}
+
+// TestCorpusContextFreeLoss checks the counts Scan collects and the context-free loss on corpora whose
+// answer is known: one word repeated, and twelve words equally often.
+func TestCorpusContextFreeLoss(t *testing.T) {
 	tok := testTokenizer(t)
 	rng := tensor.NewRNG(3)
-	uniform := make([]string, 600)
+	uniform := make([]string, 3000)
 	for i := range uniform {
 		words := slices.Clone(testWords)
 		for j := len(words) - 1; j > 0; j-- {
@@ -187,18 +237,24 @@ func TestFrequencyLoss(t *testing.T) {
 		}
 		uniform[i] = strings.Join(words, " ")
 	}
+	// Twelve words at 1/12 among 19 choosable tokens: 80% of targets behind [MASK] cost ln 12; 10% kept
+	// cost -ln((1/12)(1+1/19)/(1/12+1/19)); 10% replaced by the same word (1/19), another of the twelve
+	// (11/19) or an unused token (7/19) cost as "kept", -ln((1/12)(1/19)/(1/12+1/19)) and ln 12.
+	p, u := 1.0/12, 1.0/19
+	kept, other := -math.Log(p*(1+u)/(p+u)), -math.Log(p*u/(p+u))
+	mixed := 0.8*math.Log(12) + 0.1*kept + 0.1*(u*kept+11*u*other+7*u*math.Log(12))
 	tests := []struct {
 		name      string
 		lines     []string
 		want, tol float64
 	}{
 		{"one word", slices.Repeat([]string{"night night night night"}, 600), 0, 0.01},
-		{"twelve words equally often", uniform, math.Log(12), 0.02},
+		{"twelve words equally often", uniform, mixed, 0.05},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testCorpusConfig(writeCorpus(t, t.TempDir(), "c.txt", tc.lines))
-			cfg.SeqLen, cfg.HoldoutEvery, cfg.EvalSequences = 64, 10, 40
+			cfg.SeqLen, cfg.HoldoutEvery, cfg.EvalSequences = 64, 5, 100
 			c, err := NewCorpus(tok, cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -219,14 +275,14 @@ func TestFrequencyLoss(t *testing.T) {
 				t.Errorf("counts: %d training + %d held-out tokens, Scan counted %d; [CLS] %d times in %d sequences",
 					counted, heldOut, st.Tokens, st.Counts[tok.ClsID()], st.Train)
 			}
-			loss, ok := c.FrequencyLoss(st)
+			loss, ok := c.ContextFreeLoss(st)
 			if !ok || math.Abs(loss-tc.want) > tc.tol {
-				t.Errorf("FrequencyLoss = %g, %v; want %g ± %g", loss, ok, tc.want, tc.tol)
+				t.Errorf("ContextFreeLoss = %g, %v; want %g ± %g", loss, ok, tc.want, tc.tol)
 			}
 		})
 	}
 	t.Run("nothing held out", func(t *testing.T) {
-		cfg := testCorpusConfig(writeCorpus(t, t.TempDir(), "c.txt", uniform))
+		cfg := testCorpusConfig(writeCorpus(t, t.TempDir(), "c.txt", uniform[:100]))
 		cfg.EvalSequences = 0
 		c, err := NewCorpus(tok, cfg)
 		if err != nil {
@@ -237,8 +293,8 @@ func TestFrequencyLoss(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if loss, ok := c.FrequencyLoss(st); ok {
-			t.Errorf("FrequencyLoss without held-out sequences = %g, true", loss)
+		if loss, ok := c.ContextFreeLoss(st); ok {
+			t.Errorf("ContextFreeLoss without held-out sequences = %g, true", loss)
 		}
 	})
 }

@@ -52,9 +52,9 @@ type pretrainSettings struct {
 
 // pretrainData is what run.json records about the corpus.
 type pretrainData struct {
-	// FrequencyLoss is train.Corpus.FrequencyLoss: the held-out loss of predicting each masked token
-	// from the training tokens' frequencies, without context.
-	FrequencyLoss float64 `json:"frequency_loss"`
+	// ContextFreeLoss is train.Corpus.ContextFreeLoss: the held-out loss of the best prediction from
+	// word frequencies and the token at the target's position, without context.
+	ContextFreeLoss float64 `json:"context_free_loss"`
 }
 
 // How a new model's position embeddings start (the position_init setting).
@@ -249,9 +249,9 @@ func (p *pretrainRun) run(ctx context.Context) error {
 		return err
 	}
 	var found any // a nil interface: run.json gets no "data" without held-out targets
-	freqLoss, freqOK := corpus.FrequencyLoss(stats)
-	if freqOK {
-		found = pretrainData{FrequencyLoss: freqLoss}
+	freeLoss, freeOK := corpus.ContextFreeLoss(stats)
+	if freeOK {
+		found = pretrainData{ContextFreeLoss: freeLoss}
 	}
 	if !p.resume {
 		if err := startRunDir("pretrain", s.Out, p.overwrite, tok, m, p.s, s.Seed, s.Data, found); err != nil {
@@ -271,9 +271,9 @@ func (p *pretrainRun) run(ctx context.Context) error {
 	}
 	fmt.Fprintf(p.out, "pretraining %d layers × %d hidden on %d sequences (%d held out), %d steps of %d×%d sequences\n",
 		cfg.NumHiddenLayers, cfg.HiddenSize, stats.Train, stats.HeldOut, steps, s.GradAccum, s.BatchSize)
-	if freqOK {
-		fmt.Fprintf(p.out, "held-out loss from word frequencies alone %.4f (perplexity %.2f): an eval loss below it comes from context\n",
-			freqLoss, math.Exp(freqLoss))
+	if freeOK {
+		fmt.Fprintf(p.out, "held-out loss without context %.4f (perplexity %.2f; word frequencies and the visible token): an eval loss below it comes from context\n",
+			freeLoss, math.Exp(freeLoss))
 	}
 	res, err := tr.Run(ctx)
 	if errors.Is(err, train.ErrInterrupted) {

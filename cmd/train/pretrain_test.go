@@ -54,7 +54,7 @@ func TestPretrainCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"step 3/6", "step 6/6", "perplexity", "word frequencies alone", "wrote " + out} {
+	for _, want := range []string{"step 3/6", "step 6/6", "perplexity", "loss without context", "wrote " + out} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -91,7 +91,7 @@ func TestPretrainCommand(t *testing.T) {
 			Path, SHA256 string
 		}
 		Data struct {
-			FrequencyLoss float64 `json:"frequency_loss"`
+			ContextFreeLoss float64 `json:"context_free_loss"`
 		}
 	}
 	b, _ := os.ReadFile(filepath.Join(out, "run.json"))
@@ -100,7 +100,7 @@ func TestPretrainCommand(t *testing.T) {
 	}
 	sum := sha256.Sum256([]byte(corpusLines()))
 	if !strings.HasPrefix(info.Version, "0.") || info.Seed != 42 || info.Config.Model != "tiny" || info.Config.MaxSteps != 6 ||
-		len(info.Inputs) != 1 || info.Inputs[0].SHA256 != hex.EncodeToString(sum[:]) || !(info.Data.FrequencyLoss > 0) {
+		len(info.Inputs) != 1 || info.Inputs[0].SHA256 != hex.EncodeToString(sum[:]) || !(info.Data.ContextFreeLoss > 0) {
 		t.Errorf("run.json: %s", b)
 	}
 	// The finished run holds a checkpoint: a fresh run refuses it, and resuming it has nothing to do.

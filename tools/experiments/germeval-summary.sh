@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the Markdown tables of a finished (or running) tools/experiments/germeval.sh run: the
-# held-out MLM curve of the generic pretraining and of the German adaptation (with the loss of word
-# frequencies alone, when run.json records it), and the test metrics of every fine-tuned variant.
+# held-out MLM curve of the generic pretraining and of the German adaptation (with the loss without
+# context, when run.json records it), and the test metrics of every fine-tuned variant.
 # Needs jq.
 #
 #   tools/experiments/germeval-summary.sh            # OUT=runs/germeval
@@ -32,8 +32,8 @@ curve() {
 				if (wall != "") printf "%d steps, %.2fM tokens in %d s wall: %.0f tokens/s\n", steps, tok/1e6, wall, tok/wall
 			}'
 	if [[ -s $dir/run.json ]]; then
-		jq -r '.data.frequency_loss // empty |
-			"held-out loss from word frequencies alone: \(.*1000|round/1000) (perplexity \(exp*10|round/10))"' "$dir/run.json"
+		jq -r '.data.context_free_loss // empty |
+			"held-out loss without context (word frequencies and the visible token): \(.*1000|round/1000) (perplexity \(exp*10|round/10))"' "$dir/run.json"
 	fi
 	echo
 }
