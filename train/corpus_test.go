@@ -13,6 +13,7 @@ import (
 
 	"github.com/vigil-ml/vigil/data"
 	"github.com/vigil-ml/vigil/tensor"
+	"github.com/vigil-ml/vigil/tokenize"
 )
 
 func TestPacking(t *testing.T) {
@@ -111,19 +112,26 @@ func testCorpusConfig(path string) CorpusConfig {
 	}
 }
 
-func TestCorpusEpochsAndSplit(t *testing.T) {
-	tok := testTokenizer(t)
-	path := writeCorpus(t, t.TempDir(), "c.txt", testLines(120))
-	cfg := testCorpusConfig(path)
+// scannedCorpus opens a corpus, closed when the test ends, and scans it once.
+func scannedCorpus(t *testing.T, tok *tokenize.Tokenizer, cfg CorpusConfig) (*Corpus, CorpusStats) {
+	t.Helper()
 	c, err := NewCorpus(tok, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	st, err := c.Scan(t.Context(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, st
+}
+
+func TestCorpusEpochsAndSplit(t *testing.T) {
+	tok := testTokenizer(t)
+	path := writeCorpus(t, t.TempDir(), "c.txt", testLines(120))
+	cfg := testCorpusConfig(path)
+	c, st := scannedCorpus(t, tok, cfg)
 	if st.HeldOut != 4 || st.Train < 40 || st.Lines != 120 || st.Unknown != 0 {
 		t.Fatalf("Scan = %+v", st)
 	}
@@ -255,15 +263,7 @@ func TestCorpusContextFreeLoss(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testCorpusConfig(writeCorpus(t, t.TempDir(), "c.txt", tc.lines))
 			cfg.SeqLen, cfg.HoldoutEvery, cfg.EvalSequences = 64, 5, 100
-			c, err := NewCorpus(tok, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			st, err := c.Scan(t.Context(), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, st := scannedCorpus(t, tok, cfg)
 			var counted, heldOut int64
 			for _, n := range st.Counts {
 				counted += n
@@ -284,15 +284,7 @@ func TestCorpusContextFreeLoss(t *testing.T) {
 	t.Run("nothing held out", func(t *testing.T) {
 		cfg := testCorpusConfig(writeCorpus(t, t.TempDir(), "c.txt", uniform[:100]))
 		cfg.EvalSequences = 0
-		c, err := NewCorpus(tok, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		st, err := c.Scan(t.Context(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, st := scannedCorpus(t, tok, cfg)
 		if loss, ok := c.ContextFreeLoss(st); ok {
 			t.Errorf("ContextFreeLoss without held-out sequences = %g, true", loss)
 		}

@@ -32,6 +32,21 @@ func sameWeights(got, want *model.Model) string {
 	return ""
 }
 
+// tinyConfig returns the configuration pretrain gives a new `tiny` model with the tokenizer in tok.
+func tinyConfig(t *testing.T, tok string) model.Config {
+	t.Helper()
+	tk, err := tokenize.Load(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := model.Preset("tiny", tk.VocabSize())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PadTokenID = int(tk.PadID())
+	return cfg
+}
+
 // TestPretrainUntrained writes an untrained model with --epochs 0 and checks that it is the seed's
 // initialisation, bit for bit, in a complete model directory that follows the run-directory rules.
 func TestPretrainUntrained(t *testing.T) {
@@ -56,15 +71,7 @@ func TestPretrainUntrained(t *testing.T) {
 		}
 	}
 
-	tk, err := tokenize.Load(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := model.Preset("tiny", tk.VocabSize())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.PadTokenID = int(tk.PadID())
+	cfg := tinyConfig(t, tok)
 	got, info, err := model.Load(out, model.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -137,15 +144,7 @@ func TestPretrainStartSettings(t *testing.T) {
 		"--set", "position_init=sinusoidal", "--set", "dropout=0"); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	tk, err := tokenize.Load(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := model.Preset("tiny", tk.VocabSize())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.PadTokenID = int(tk.PadID())
+	cfg := tinyConfig(t, tok)
 	want, err := model.New(cfg, model.MaskedLM, 3)
 	if err != nil {
 		t.Fatal(err)
