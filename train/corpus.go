@@ -306,18 +306,19 @@ func (c *Corpus) Scan(ctx context.Context, progress func(done, total int64)) (Co
 		if !ok {
 			break
 		}
-		if c.heldOut(s.index) {
+		held := c.heldOut(s.index)
+		if held {
 			st.HeldOut++
 		} else {
 			st.Train++
-			for _, id := range s.ids {
-				st.Counts[id]++
-			}
 		}
 		st.Tokens += int64(len(s.ids))
 		for _, id := range s.ids {
 			if id == unk {
 				st.Unknown++
+			}
+			if !held {
+				st.Counts[id]++
 			}
 		}
 	}

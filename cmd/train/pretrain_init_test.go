@@ -139,41 +139,35 @@ func TestPretrainUntrained(t *testing.T) {
 // from a new model and from --init.
 func TestPretrainStartSettings(t *testing.T) {
 	dir, _, tok := pretrainFixture(t)
-	out := filepath.Join(dir, "sinusoidal")
-	if _, stderr, code := run(t, "pretrain", "--tokenizer", tok, "--out", out, "--epochs", "0", "--seed", "3",
-		"--set", "position_init=sinusoidal", "--set", "dropout=0"); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	cfg := tinyConfig(t, tok)
-	want, err := model.New(cfg, model.MaskedLM, 3)
+	want, err := model.New(tinyConfig(t, tok), model.MaskedLM, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want.SinusoidalPositions()
-	got, _, err := model.Load(out, model.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := sameWeights(got, want); diff != "" {
-		t.Errorf("first parameter that differs from model.New with SinusoidalPositions: %s", diff)
-	}
-	if got.Config.HiddenDropoutProb != 0 || got.Config.AttentionProbsDropoutProb != 0 {
-		t.Errorf("dropout %g and %g, want 0 and 0", got.Config.HiddenDropoutProb, got.Config.AttentionProbsDropoutProb)
-	}
-	// --init keeps the weights and takes the new dropout.
-	adapted := filepath.Join(dir, "adapted")
-	if _, stderr, code := run(t, "pretrain", "--init", out, "--out", adapted, "--epochs", "0", "--set", "dropout=0.25"); code != 0 {
-		t.Fatalf("--init: exit %d: %s", code, stderr)
-	}
-	again, _, err := model.Load(adapted, model.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := sameWeights(again, want); diff != "" {
-		t.Errorf("--init --epochs 0 changed %s", diff)
-	}
-	if again.Config.HiddenDropoutProb != 0.25 || again.Config.AttentionProbsDropoutProb != 0.25 {
-		t.Errorf("dropout %g and %g, want 0.25 and 0.25", again.Config.HiddenDropoutProb, again.Config.AttentionProbsDropoutProb)
+	sinusoidal, adapted := filepath.Join(dir, "sinusoidal"), filepath.Join(dir, "adapted")
+	// The second run, from --init, keeps the first's weights and takes the new dropout.
+	for _, tc := range []struct {
+		out     string
+		args    []string
+		dropout float64
+	}{
+		{sinusoidal, []string{"--tokenizer", tok, "--seed", "3", "--set", "position_init=sinusoidal", "--set", "dropout=0"}, 0},
+		{adapted, []string{"--init", sinusoidal, "--set", "dropout=0.25"}, 0.25},
+	} {
+		args := append([]string{"pretrain", "--out", tc.out, "--epochs", "0"}, tc.args...)
+		if _, stderr, code := run(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		got, _, err := model.Load(tc.out, model.LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := sameWeights(got, want); diff != "" {
+			t.Errorf("%s: first parameter that differs from model.New with SinusoidalPositions: %s", tc.out, diff)
+		}
+		if got.Config.HiddenDropoutProb != tc.dropout || got.Config.AttentionProbsDropoutProb != tc.dropout {
+			t.Errorf("%s: dropout %g and %g, want %g", tc.out, got.Config.HiddenDropoutProb, got.Config.AttentionProbsDropoutProb, tc.dropout)
+		}
 	}
 }
 
