@@ -108,6 +108,14 @@ func TestSelectKeepsBest(t *testing.T) {
 		t.Error("the resumed run kept other weights than the uninterrupted one")
 	}
 
+	// Evaluations up to PatienceAfter do not count: steps 3 and 4 are not held against step 2, step 5
+	// is, and step 6 improves before patience runs out, so the run goes on to MaxSteps.
+	tr, m = newTestTrainer(t, t.TempDir(), path, cfg, false)
+	tr.Select, tr.EvalAt, tr.PatienceAfter = scripted(tr, m, scores, map[int][]uint32{}), evalAt, 4
+	if res, err := tr.Run(context.Background()); err != nil || res.Step != 9 || res.Stopped || res.BestStep != 9 {
+		t.Errorf("run with PatienceAfter 4: %+v, %v", res, err)
+	}
+
 	// Without patience the run goes on to MaxSteps and keeps the last improvement.
 	cfg.Patience = 0
 	dir3 := t.TempDir()

@@ -157,6 +157,10 @@ type Trainer[B Batch] struct {
 	// evaluations without a better score the run stops early. Without Select, Dir holds the last
 	// checkpoint's weights.
 	Select func() (score float64, metrics map[string]float64, err error)
+	// PatienceAfter is the step up to which evaluations do not count toward Config.Patience, such as
+	// the steps that train only a head: the run cannot stop before the rest of the model has trained.
+	// A better score still counts as the best.
+	PatienceAfter int
 	// EvalAt, when set, names further steps after which to evaluate, such as the ends of epochs,
 	// besides every EvalEvery steps and the last.
 	EvalAt func(step int) bool
@@ -319,6 +323,9 @@ func (t *Trainer[B]) selectBest(m *Metrics) error {
 		}
 		t.best = selection{Score: &score, Step: t.step}
 		m.Best = true
+		return nil
+	}
+	if t.step <= t.PatienceAfter {
 		return nil
 	}
 	t.best.Since++

@@ -90,7 +90,8 @@ set (or give one weight per label, comma-separated; none: 1). Weighted training 
 better but shifts the logits by about log(weight), which temperature scaling does not undo: the
 thresholds, chosen on dev, account for it.
 --layer-decay X multiplies the learning rate of each layer below the head by X (the embeddings get
-X^(layers+1)); --freeze-steps N trains only the pooler and classifier for the first N steps.
+X^(layers+1)); --freeze-steps N trains only the pooler and classifier for the first N steps
+(evaluations before the encoder trains do not count toward --patience).
 
 Texts that appear (lowercased, spaces collapsed) in both train and dev, or in --test files, are counted,
 reported on stderr and recorded in run.json: a leaked held-out set overstates quality.
@@ -242,9 +243,10 @@ func (f *finetuneRun) run(ctx context.Context) error {
 	steps := tcfg.MaxSteps
 	tr := &train.Trainer[train.ClassBatch]{
 		Model: clf, Train: stream, Dir: s.Out, Save: m.Save, Load: clf.Load, Config: tcfg, Resume: f.resume,
-		Progress: f.errOut,
-		Select:   train.SelectByPRAUC(m, devSet, s.BatchSize, names),
-		EvalAt:   func(step int) bool { return step%perEpoch == 0 },
+		Progress:      f.errOut,
+		Select:        train.SelectByPRAUC(m, devSet, s.BatchSize, names),
+		PatienceAfter: s.FreezeSteps,
+		EvalAt:        func(step int) bool { return step%perEpoch == 0 },
 		LRScale: func(step int) []float64 {
 			if step < s.FreezeSteps {
 				return frozenScale
