@@ -52,10 +52,12 @@ FT_BATCH=${FT_BATCH:-32}
 FT_EVAL_EVERY=${FT_EVAL_EVERY:-85}
 FT_WARMUP=${FT_WARMUP:-60}
 FT_PATIENCE=${FT_PATIENCE:-4}
+FT_POS_WEIGHT=${FT_POS_WEIGHT:-auto}   # finetune --pos-weight: auto (negatives/positives) or none
 FT_SEEDS=${FT_SEEDS:-42 43 44}   # each variant keeps the seed with the best dev PR-AUC
 VARIANTS=${VARIANTS:-ft-full ft-noadapt ft-nopre}   # the fine-tuned variants to run, in this order
 SEED=${SEED:-42}
 GENERIC_LANG=${GENERIC_LANG:-de}
+DE_EXTRA=${DE_EXTRA:-}   # more German text for tok and pre (de-extra.sh writes one), GENERIC_LANG=de only
 read -ra PRE_EXTRA <<<"${PRE_ARGS---set position_init=sinusoidal --set dropout=0}"
 read -ra ADAPT_EXTRA <<<"${ADAPT_ARGS-}"
 read -ra FT_EXTRA <<<"${FT_ARGS---set dropout=0.1}"
@@ -78,6 +80,11 @@ de)
 	GENERIC=("$DE")
 	GENERIC_DATA=(--data "$DE")
 	TOK_CORPUS=$DE
+	if [[ -n $DE_EXTRA ]]; then
+		GENERIC+=("$DE_EXTRA")
+		GENERIC_DATA+=(--data "$DE_EXTRA")
+		TOK_CORPUS+=,$DE_EXTRA
+	fi
 	ADAPT_DATA=(--data "$G/train.csv")
 	;;
 *)
@@ -85,6 +92,10 @@ de)
 	exit 2
 	;;
 esac
+if [[ -n $DE_EXTRA && $GENERIC_LANG != de ]]; then
+	echo "germeval: DE_EXTRA needs GENERIC_LANG=de" >&2
+	exit 2
+fi
 
 log() { printf '%s  %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 done_marker() { echo "$OUT/$1.done"; }
@@ -206,7 +217,7 @@ finetune_eval() {
 		run_or_resume "$OUT/$run" "$TRAIN" finetune --init "$init" --train "$G/train.csv" \
 			--dev "$G/dev.csv" --test "$G/test.csv" --labels violence --id-field id \
 			--max-len "$SEQ_LEN" --batch-size "$FT_BATCH" --epochs "$FT_EPOCHS" --lr "$FT_LR" \
-			--set warmup="$FT_WARMUP" --pos-weight auto --eval-every "$FT_EVAL_EVERY" \
+			--set warmup="$FT_WARMUP" --pos-weight "$FT_POS_WEIGHT" --eval-every "$FT_EVAL_EVERY" \
 			--patience "$FT_PATIENCE" --seed "$seed" ${FT_EXTRA[@]+"${FT_EXTRA[@]}"}
 		echo "wall_s $(($(date +%s) - start))" >"$OUT/$run.wall"
 		mark_done "$run"
