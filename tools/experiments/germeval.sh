@@ -27,6 +27,8 @@
 #
 #   tools/experiments/germeval.sh                       # the default recipe
 #   tools/experiments/germeval-summary.sh               # its tables (needs jq)
+#   tools/experiments/de-extra.sh && DE_EXTRA=runs/de-extra.txt PRETRAIN_STEPS=8000 FT_POS_WEIGHT=none \
+#     OUT=runs/germeval-dex tools/experiments/germeval.sh  # the fourth run: 14.6 MB more German text
 set -euo pipefail
 
 SHARED=${SHARED:-../shared/data}
