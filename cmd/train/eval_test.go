@@ -24,11 +24,7 @@ func evalFixture(t *testing.T) (modelDir, set string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := model.Preset("tiny", tok.VocabSize())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg = cfg.WithLabels([]string{"threat", "drugs"})
+	cfg := tinyConfig(t, tokDir).WithLabels([]string{"threat", "drugs"})
 	cfg.Thresholds = map[string]float64{"threat": 0}
 	m, err := model.New(cfg, model.SequenceClassification, 3)
 	if err != nil {

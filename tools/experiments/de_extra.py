@@ -90,6 +90,8 @@ def html_files(roots):
 
 
 def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: de_extra.py OUT.txt")
     out = sys.argv[1]
     seen, kept = set(), 0
     sources = [
