@@ -75,6 +75,7 @@ for f in "${GENERIC[@]}"; do GENERIC_DATA+=(--data "$f"); done
 DE=$SHARED/de/10kgnad-news.txt
 case $GENERIC_LANG in
 en)
+	[[ -z $DE_EXTRA ]] || { echo "germeval: DE_EXTRA needs GENERIC_LANG=de" >&2; exit 2; }
 	TOK_CORPUS=$(IFS=,; echo "${GENERIC[*]},$DE")
 	ADAPT_DATA=(--data "$DE" --data "$G/train.csv")
 	;;
@@ -94,10 +95,6 @@ de)
 	exit 2
 	;;
 esac
-if [[ -n $DE_EXTRA && $GENERIC_LANG != de ]]; then
-	echo "germeval: DE_EXTRA needs GENERIC_LANG=de" >&2
-	exit 2
-fi
 
 log() { printf '%s  %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 done_marker() { echo "$OUT/$1.done"; }
