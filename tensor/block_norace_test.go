@@ -38,16 +38,27 @@ func TestBlockStepAllocatesNothing(t *testing.T) {
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	warmUp(tr)
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	const steps = 20
-	for range steps {
-		tr.step()
+	// The runtime fills some caches per P lazily, such as the wait-queue entries of a goroutine that
+	// blocks: the first time a worker blocks on the second P, the runtime may allocate once. So the
+	// steps are measured in up to three rounds, and one round must allocate nothing; a step that
+	// allocates fails every round.
+	const steps, rounds = 20, 3
+	var least float64
+	for r := range rounds {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range steps {
+			tr.step()
+		}
+		runtime.ReadMemStats(&after)
+		if n := float64(after.Mallocs-before.Mallocs) / steps; r == 0 || n < least {
+			least = n
+		}
+		if least == 0 {
+			return
+		}
 	}
-	runtime.ReadMemStats(&after)
-	if n := float64(after.Mallocs-before.Mallocs) / steps; n != 0 {
-		t.Errorf("a training step on two goroutines allocates %v times after warm-up, want 0", n)
-	}
+	t.Errorf("a training step on two goroutines allocates %v times after warm-up in the best of %d rounds, want 0", least, rounds)
 }
 
 // warmUp grows the arena, tape and pools to a step's size. It first

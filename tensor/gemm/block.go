@@ -37,11 +37,25 @@ type workspace struct {
 	tile []float32 // one mr×nr tile for edges of dst
 }
 
-var workspaces sync.Pool
+// workspaces holds the workspaces not in use. It is a free list rather than a sync.Pool: a Pool
+// keeps the last item put on a P private to that P, so a goroutine running on another P would
+// allocate a new workspace, and steady-state training would allocate now and then. The list holds
+// as many workspaces as products ever ran at once.
+var workspaces struct {
+	sync.Mutex
+	free []*workspace
+}
 
-// getWorkspace returns a workspace for kernel k with room for aLen floats of packed A.
+// getWorkspace returns a workspace for kernel k with room for aLen floats of packed A; putWorkspace
+// gives it back.
 func getWorkspace(k *kernel, aLen int) *workspace {
-	w, _ := workspaces.Get().(*workspace)
+	var w *workspace
+	workspaces.Lock()
+	if n := len(workspaces.free); n > 0 {
+		w = workspaces.free[n-1]
+		workspaces.free = workspaces.free[:n-1]
+	}
+	workspaces.Unlock()
 	if w == nil {
 		w = new(workspace)
 	}
@@ -49,6 +63,12 @@ func getWorkspace(k *kernel, aLen int) *workspace {
 	w.a = grow(w.a, aLen)
 	w.tile = grow(w.tile, k.mr*k.nr)
 	return w
+}
+
+func putWorkspace(w *workspace) {
+	workspaces.Lock()
+	workspaces.free = append(workspaces.free, w)
+	workspaces.Unlock()
 }
 
 func grow(s []float32, n int) []float32 {
@@ -122,7 +142,7 @@ func compute(k *kernel, dst, a, b []float32, s Shape, alpha, beta float32, r reg
 		aLen *= (r.m1 - r.m0 + mr - 1) / mr
 	}
 	w := getWorkspace(k, aLen)
-	defer workspaces.Put(w)
+	defer putWorkspace(w)
 	for blk, pc := 0, 0; pc < s.K; blk, pc = blk+1, pc+kcb {
 		kc := min(kcb, s.K-pc)
 		ap := w.a // packed A when transposed, from row r.m0
