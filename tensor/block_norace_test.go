@@ -2,7 +2,7 @@
 
 // These block tests are left out of race-detector builds: training to
 // convergence runs about twenty times slower there, and the race runtime
-// deliberately drops sync.Pool entries, so allocation counts mean nothing.
+// allocates on its own now and then, so allocation counts mean nothing.
 // TestBlockTrainingIsReproducible runs the same code under the detector.
 
 package tensor_test
@@ -63,8 +63,8 @@ func TestBlockStepAllocatesNothing(t *testing.T) {
 
 // warmUp grows the arena, tape and pools to a step's size. It first
 // collects the garbage earlier tests left, so that no collection starts
-// during the measured steps: one empties sync.Pools and the runtime's
-// caches of wait-queue entries, which the next steps would allocate again.
+// during the measured steps: one empties the runtime's caches of
+// wait-queue entries, which the next steps would allocate again.
 func warmUp(tr *blockTrainer) {
 	runtime.GC()
 	for range 3 {
