@@ -16,6 +16,11 @@ const (
 	MaskedLM Architecture = "BertForMaskedLM"
 	// SequenceClassification is the encoder with the pooler and a multi-label classifier.
 	SequenceClassification Architecture = "BertForSequenceClassification"
+	// ReplacedTokenDetection is the encoder with ELECTRA's discriminator head, which tells for every
+	// token whether a generator replaced it (Clark et al., 2020). Hugging Face has no BERT class of this
+	// name: its AutoModel loads the encoder as BertModel and leaves the head's tensors, named as
+	// ElectraForPreTraining names them (discriminator_predictions.*), unused.
+	ReplacedTokenDetection Architecture = "BertForReplacedTokenDetection"
 )
 
 // Model is a post-LN BERT encoder with one head, computing what Hugging Face's BertForMaskedLM or
@@ -30,6 +35,7 @@ type Model struct {
 	Layers     []Layer
 	MLM        *MLMHead   // nil unless Arch is MaskedLM
 	Classifier *ClassHead // nil unless Arch is SequenceClassification
+	RTD        *RTDHead   // nil unless Arch is ReplacedTokenDetection
 
 	reg       registry
 	positions []int32 // 0, 1, ..., max_position_embeddings-1
@@ -66,6 +72,12 @@ type ClassHead struct {
 	Pooler, Out Dense
 }
 
+// RTDHead is ELECTRA's discriminator head: a dense+GELU transform, then one logit per token, positive
+// when the token looks replaced.
+type RTDHead struct {
+	Transform, Out Dense
+}
+
 // New returns a model of configuration c with head arch, its parameters initialised as Hugging Face
 // initialises BERT from a stream seeded with seed. A classifier takes its labels from c.ID2Label. The
 // model's Config names arch in Architectures.
@@ -75,13 +87,13 @@ func New(c Config, arch Architecture, seed uint64) (*Model, error) {
 	}
 	labels := len(c.ID2Label)
 	switch arch {
-	case MaskedLM:
+	case MaskedLM, ReplacedTokenDetection:
 	case SequenceClassification:
 		if labels == 0 {
 			return nil, fmt.Errorf("model: %s needs at least one label in id2label", arch)
 		}
 	default:
-		return nil, fmt.Errorf("model: architecture %q is not supported (want %s or %s)", arch, MaskedLM, SequenceClassification)
+		return nil, fmt.Errorf("model: architecture %q is not supported (want %s, %s or %s)", arch, MaskedLM, SequenceClassification, ReplacedTokenDetection)
 	}
 	c.Architectures = []string{string(arch)}
 	m := &Model{Config: c, Arch: arch, positions: make([]int32, c.MaxPositionEmbeddings)}
@@ -111,14 +123,20 @@ func New(c Config, arch Architecture, seed uint64) (*Model, error) {
 			Heads:        c.NumAttentionHeads,
 		}
 	}
-	if arch == MaskedLM {
+	switch arch {
+	case MaskedLM:
 		m.MLM = &MLMHead{
 			Transform:     r.dense("cls.predictions.transform.dense", h, h),
 			TransformNorm: r.norm("cls.predictions.transform.LayerNorm", h, c.LayerNormEps),
 			Decoder:       m.Embeddings.Word,
 			Bias:          r.add("cls.predictions.bias", initZeros, c.VocabSize),
 		}
-	} else {
+	case ReplacedTokenDetection:
+		m.RTD = &RTDHead{
+			Transform: r.dense("discriminator_predictions.dense", h, h),
+			Out:       r.dense("discriminator_predictions.dense_prediction", 1, h),
+		}
+	default:
 		m.Classifier = &ClassHead{Pooler: r.dense("bert.pooler.dense", h, h), Out: r.dense("classifier", labels, h)}
 	}
 	r.initialize(seed, c.InitializerRange, m.Embeddings.Word, c.PadTokenID)
@@ -342,4 +360,9 @@ func (h *MLMHead) Forward(t *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
 func (h *ClassHead) Forward(t *tensor.Tape, cls *tensor.Tensor, p float32, rng *tensor.RNG) *tensor.Tensor {
 	pooled := t.Tanh(h.Pooler.Forward(t, cls))
 	return h.Out.Forward(t, t.Dropout(pooled, p, rng))
+}
+
+// Forward returns one logit per row [rows, 1] of hidden states x [rows, hidden].
+func (h *RTDHead) Forward(t *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	return h.Out.Forward(t, t.GELU(h.Transform.Forward(t, x)))
 }

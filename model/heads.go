@@ -102,8 +102,11 @@ func (m *Model) ClassLoss(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Te
 // (sequence, label) pairs for SequenceClassification. Dividing by the total count over accumulated
 // batches gives the mean loss Hugging Face reports for one batch.
 func (m *Model) Loss(t *tensor.Tape, b *Batch, rng *tensor.RNG) (sum *tensor.Tensor, count int, err error) {
-	if m.Arch == MaskedLM {
+	switch m.Arch {
+	case MaskedLM:
 		return m.MLMLossSum(t, b, rng)
+	case ReplacedTokenDetection:
+		return nil, 0, fmt.Errorf("model: %s trains with a generator: use Electra's Loss", m.Arch)
 	}
 	mean, err := m.ClassLoss(t, b, rng)
 	if err != nil {
@@ -111,6 +114,40 @@ func (m *Model) Loss(t *tensor.Tape, b *Batch, rng *tensor.RNG) (sum *tensor.Ten
 	}
 	count = len(b.Targets)
 	return t.Scale(mean, float32(count)), count, nil
+}
+
+// RTDLogits returns the discriminator's logits [batch, seq], positive where a token looks replaced, as
+// ElectraForPreTraining's logits.
+func (m *Model) RTDLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Tensor, error) {
+	if err := m.check(b, ReplacedTokenDetection); err != nil {
+		return nil, err
+	}
+	return t.Reshape(m.RTD.Forward(t, m.encode(t, b, rng, nil)), b.Batch, b.Seq), nil
+}
+
+// rtdLoss returns the mean binary cross-entropy of the discriminator's logits at b's attended positions
+// against replaced (one 0/1 target per position of b, read only where attended), as
+// ElectraForPreTraining's loss. The padding is not computed.
+func (m *Model) rtdLoss(t *tensor.Tape, b *Batch, replaced []float32, rng *tensor.RNG) *tensor.Tensor {
+	a := t.Arena()
+	n := len(b.IDs)
+	if b.AttentionMask != nil {
+		n = 0
+		for _, v := range b.AttentionMask {
+			if v != 0 {
+				n++
+			}
+		}
+	}
+	rows, targets := a.Int32s(n), a.Floats(n)
+	j := 0
+	for i := range b.IDs {
+		if b.AttentionMask == nil || b.AttentionMask[i] != 0 {
+			rows[j], targets[j] = int32(i), replaced[i]
+			j++
+		}
+	}
+	return t.BCEWithLogits(m.RTD.Forward(t, m.encode(t, b, rng, rows)), targets, nil)
 }
 
 // check validates b and that the model has the head arch.

@@ -95,7 +95,7 @@ func Load(dir string, opt LoadOptions) (*Model, LoadInfo, error) {
 	if arch == "" {
 		arch = MaskedLM
 		for _, a := range c.Architectures {
-			if a := Architecture(a); a == MaskedLM || a == SequenceClassification {
+			if a := Architecture(a); a == MaskedLM || a == SequenceClassification || a == ReplacedTokenDetection {
 				arch = a
 				break
 			}
@@ -204,9 +204,14 @@ func canonicalNames(f *safetensors.File) map[string]*safetensors.Tensor {
 	return out
 }
 
-// isHead reports whether parameter i belongs to a head (MLM transform and bias, pooler, classifier),
-// which a checkpoint may lack.
+// isHead reports whether parameter i belongs to a head (MLM transform and bias, pooler, classifier,
+// discriminator), which a checkpoint may lack.
 func (r *registry) isHead(i int) bool {
 	name := r.params[i].Name
-	return strings.HasPrefix(name, "cls.") || strings.HasPrefix(name, "bert.pooler.") || strings.HasPrefix(name, "classifier.")
+	for _, prefix := range []string{"cls.", "bert.pooler.", "classifier.", "discriminator_predictions."} {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
 }

@@ -97,20 +97,29 @@ func ints(v []float32) []int32 {
 	return out
 }
 
-// TestTorchReference checks logits, loss and every parameter gradient of both heads against the
-// PyTorch reimplementation of BertForMaskedLM and BertForSequenceClassification.
+// TestTorchReference checks logits, loss and every parameter gradient of the three heads against the
+// PyTorch reimplementation of BertForMaskedLM, BertForSequenceClassification and ELECTRA's
+// discriminator.
 func TestTorchReference(t *testing.T) {
+	type want = *safetensors.File
 	tests := []struct {
 		name   string
 		logits func(*Model, *tensor.Tape, *Batch) (*tensor.Tensor, error)
-		loss   func(*Model, *tensor.Tape, *Batch) (*tensor.Tensor, error)
+		loss   func(*Model, *tensor.Tape, *Batch, want) (*tensor.Tensor, error)
 	}{
 		{"bert_mlm",
 			func(m *Model, t *tensor.Tape, b *Batch) (*tensor.Tensor, error) { return m.MLMLogits(t, b, nil) },
-			func(m *Model, t *tensor.Tape, b *Batch) (*tensor.Tensor, error) { return m.MLMLoss(t, b, nil) }},
+			func(m *Model, t *tensor.Tape, b *Batch, _ want) (*tensor.Tensor, error) { return m.MLMLoss(t, b, nil) }},
 		{"bert_cls",
 			func(m *Model, t *tensor.Tape, b *Batch) (*tensor.Tensor, error) { return m.ClassLogits(t, b, nil) },
-			func(m *Model, t *tensor.Tape, b *Batch) (*tensor.Tensor, error) { return m.ClassLoss(t, b, nil) }},
+			func(m *Model, t *tensor.Tape, b *Batch, _ want) (*tensor.Tensor, error) {
+				return m.ClassLoss(t, b, nil)
+			}},
+		{"bert_rtd",
+			func(m *Model, t *tensor.Tape, b *Batch) (*tensor.Tensor, error) { return m.RTDLogits(t, b, nil) },
+			func(m *Model, tape *tensor.Tape, b *Batch, w want) (*tensor.Tensor, error) {
+				return m.rtdLoss(tape, b, expected(t, w, "replaced").Data, nil), nil
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,7 +133,7 @@ func TestTorchReference(t *testing.T) {
 				t.Errorf("logits: relative error %.3g", e)
 			}
 			tape.Reset()
-			loss, err := tc.loss(m, tape, b)
+			loss, err := tc.loss(m, tape, b, want)
 			if err != nil {
 				t.Fatal(err)
 			}

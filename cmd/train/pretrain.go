@@ -48,6 +48,9 @@ type pretrainSettings struct {
 	ShuffleBlock  int      `yaml:"shuffle_block" json:"shuffle_block"`
 	Dropout       *float64 `yaml:"dropout" json:"dropout,omitempty"`             // nil: the model's
 	PositionInit  string   `yaml:"position_init" json:"position_init,omitempty"` // "" is positionNormal
+	Objective     string   `yaml:"objective" json:"objective,omitempty"`         // "" is objectiveMLM
+	GeneratorSize float64  `yaml:"generator_size" json:"generator_size,omitempty"`
+	RTDWeight     float64  `yaml:"rtd_weight" json:"rtd_weight,omitempty"`
 }
 
 // pretrainData is what run.json records about the corpus.
@@ -56,6 +59,12 @@ type pretrainData struct {
 	// word frequencies and the token at the target's position, without context.
 	ContextFreeLoss float64 `json:"context_free_loss"`
 }
+
+// What pretraining optimises (the objective setting).
+const (
+	objectiveMLM     = "mlm"     // masked-language modelling, as BERT
+	objectiveElectra = "electra" // replaced-token detection with a generator, as ELECTRA (model.Electra)
+)
 
 // How a new model's position embeddings start (the position_init setting).
 const (
@@ -68,6 +77,7 @@ func defaultPretrainSettings() pretrainSettings {
 		TextField: "text", Epochs: 1, BatchSize: 32, GradAccum: 1, SeqLen: 128,
 		LR: 5e-4, Decay: string(train.DecayLinear), WeightDecay: 0.01, ClipNorm: 1, SaveEvery: 500, EvalEvery: 500,
 		Seed: 42, MaskProb: 0.15, HoldoutEvery: 100, EvalSequences: 1000, ShuffleBlock: 8192,
+		GeneratorSize: 0.25, RTDWeight: model.DefaultRTDWeight,
 	}
 }
 
@@ -84,9 +94,17 @@ func newPretrainCmd() *cobra.Command {
 	var resume, overwrite bool
 	c := &cobra.Command{
 		Use:   "pretrain --tokenizer DIR --data FILE... --out DIR",
-		Short: "Pretrain (or domain-adapt) a BERT encoder with masked-language modelling",
+		Short: "Pretrain (or domain-adapt) a BERT encoder with masked-language modelling or ELECTRA",
 		Long: `Pretrain a BERT-style encoder with masked-language modelling (MLM) on unlabelled text, or continue
 pretraining an existing one on new text with --init (domain adaptation).
+
+With --set objective=electra the encoder learns replaced-token detection instead (ELECTRA): a small
+masked-LM generator (generator_size, default 0.25 of the encoder's width) fills the masked positions with
+tokens it samples, and the encoder, the discriminator, learns at every token whether it was replaced.
+The loss is the generator's MLM loss plus rtd_weight (default 50) times the discriminator's. DIR then
+holds the discriminator (a BERT encoder with a discriminator_predictions head, which finetune --init and
+Hugging Face's BertModel read, ignoring the head) and DIR/generator/ the generator (BertForMaskedLM);
+--init DIR with objective=electra continues both.
 
 Lines are tokenized and packed into sequences of --seq-len tokens ([CLS] line [SEP] line [SEP] ...; a
 line that does not fit continues in the next sequence), or one line per sequence with --line-by-line.
@@ -120,7 +138,8 @@ Settings without a flag (--config FILE or --set key=value): decay (linear, cosin
 weight_decay, clip_norm, mask_prob, holdout_every, eval_sequences, shuffle_block, dropout (the hidden
 and attention dropout, recorded in config.json; default: the model's), position_init (normal, or
 sinusoidal: a new model's position embeddings start as sine waves, which shortens the phase in which
-masked-LM loss stalls at word frequencies; not with --init).`,
+masked-LM loss stalls at word frequencies; not with --init), objective (mlm or electra), generator_size
+and rtd_weight (electra only).`,
 		Example: `  train pretrain --model tiny --tokenizer runs/tok --data news.txt --out runs/pre --max-steps 2000
   train pretrain --init runs/pre --data chats.jsonl --out runs/adapt --epochs 3 --lr 1e-4
   train pretrain --model small --tokenizer runs/tok --out runs/untrained --epochs 0
@@ -179,6 +198,7 @@ func absPaths(s *pretrainSettings) error {
 // pretrainRun is one invocation of `train pretrain`.
 type pretrainRun struct {
 	s                 pretrainSettings
+	initGen           *model.Model // the ELECTRA generator of --init or of the run being resumed
 	resume, overwrite bool
 	onlyOut           bool // only --out (and --resume/--overwrite) were given
 	out, errOut       io.Writer
@@ -244,7 +264,7 @@ func (p *pretrainRun) run(ctx context.Context) error {
 	if rate := float64(stats.Unknown) / float64(max(1, stats.Tokens)); rate > unkWarning {
 		fmt.Fprintf(p.errOut, "train: warning: %.1f%% of the corpus's tokens are [UNK]: the tokenizer does not fit this text\n", 100*rate)
 	}
-	m, err := startModel(cfg, initModel, s)
+	m, err := p.startModel(cfg, initModel)
 	if err != nil {
 		return err
 	}
@@ -258,20 +278,23 @@ func (p *pretrainRun) run(ctx context.Context) error {
 			return err
 		}
 	}
-	mlm := mlmModel{m}
+	electra := s.Objective == objectiveElectra
 	tr := &train.Trainer[train.MLMBatch]{
-		Model: mlm, Train: corpus, Eval: corpus.Eval(), Perplexity: true, Dir: s.Out,
-		Save: m.Save, Load: func(dir string) error { return train.LoadWeights(m, dir) },
-		Config: tcfg, Resume: p.resume, Progress: p.errOut,
+		Model: m, Train: corpus, Eval: corpus.Eval(), Perplexity: !electra, Dir: s.Out,
+		Save: m.Save, Load: m.Load, Config: tcfg, Resume: p.resume, Progress: p.errOut,
 		Log: func(mt train.Metrics) {
-			if mt.EvalLoss != nil {
+			switch {
+			case mt.EvalLoss == nil:
+			case electra:
+				fmt.Fprintf(p.out, "step %d/%d  loss %.4f  eval loss %.4f\n", mt.Step, steps, mt.Loss, *mt.EvalLoss)
+			default:
 				fmt.Fprintf(p.out, "step %d/%d  loss %.4f  eval loss %.4f  perplexity %.2f\n", mt.Step, steps, mt.Loss, *mt.EvalLoss, *mt.EvalPPL)
 			}
 		},
 	}
-	fmt.Fprintf(p.out, "pretraining %d layers × %d hidden on %d sequences (%d held out), %d steps of %d×%d sequences\n",
-		cfg.NumHiddenLayers, cfg.HiddenSize, stats.Train, stats.HeldOut, steps, s.GradAccum, s.BatchSize)
-	if freeOK {
+	fmt.Fprintf(p.out, "pretraining %d layers × %d hidden (%s) on %d sequences (%d held out), %d steps of %d×%d sequences\n",
+		cfg.NumHiddenLayers, cfg.HiddenSize, m.describe(), stats.Train, stats.HeldOut, steps, s.GradAccum, s.BatchSize)
+	if freeOK && !electra {
 		fmt.Fprintf(p.out, "held-out loss without context %.4f (perplexity %.2f; word frequencies and the visible token): an eval loss below it comes from context\n",
 			freeLoss, math.Exp(freeLoss))
 	}
@@ -287,7 +310,9 @@ func (p *pretrainRun) run(ctx context.Context) error {
 		return nil
 	}
 	fmt.Fprintf(p.out, "wrote %s (step %d, loss %.4f", s.Out, res.Step, res.Loss)
-	if !math.IsNaN(res.EvalLoss) {
+	if !math.IsNaN(res.EvalLoss) && electra {
+		fmt.Fprintf(p.out, ", eval loss %.4f", res.EvalLoss)
+	} else if !math.IsNaN(res.EvalLoss) {
 		fmt.Fprintf(p.out, ", eval perplexity %.2f", math.Exp(res.EvalLoss))
 	}
 	fmt.Fprintf(p.out, ") in %s\n", time.Since(start).Round(time.Second))
@@ -315,6 +340,11 @@ func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model
 		if err != nil {
 			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: %w", err)
 		}
+		if p.s.Objective == objectiveElectra { // its weights come from the checkpoint, its shape from here
+			if p.initGen, _, err = model.Load(filepath.Join(out, model.GeneratorDir), model.LoadOptions{Arch: model.MaskedLM}); err != nil {
+				return nil, model.Config{}, nil, fmt.Errorf("pretrain: --resume: %w", err)
+			}
+		}
 		return tok, cfg, nil, nil
 	}
 	if err := checkOut("pretrain", out, p.overwrite); err != nil {
@@ -332,12 +362,19 @@ func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model
 		if err != nil {
 			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --init: %w", err)
 		}
-		m, info, err := model.Load(s.Init, model.LoadOptions{Arch: model.MaskedLM, Seed: s.Seed})
+		arch := model.MaskedLM
+		if s.Objective == objectiveElectra {
+			arch = model.ReplacedTokenDetection
+		}
+		m, info, err := model.Load(s.Init, model.LoadOptions{Arch: arch, Seed: s.Seed})
 		if err != nil {
 			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --init: %w", err)
 		}
 		for _, w := range info.Warnings() {
 			fmt.Fprintf(p.errOut, "train: warning: --init %s: %s\n", s.Init, w)
+		}
+		if err := p.loadInitGenerator(); err != nil {
+			return nil, model.Config{}, nil, err
 		}
 		if err := checkVocab("pretrain", tok, m.Config, s.Init); err != nil {
 			return nil, model.Config{}, nil, err
@@ -372,13 +409,41 @@ func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model
 // writes its starting model.
 func (s pretrainSettings) untrained() bool { return s.MaxSteps == 0 && s.Epochs == 0 }
 
+// loadInitGenerator loads the generator of an ELECTRA --init directory, when the objective is electra
+// and the directory has one; otherwise startModel starts a new generator.
+func (p *pretrainRun) loadInitGenerator() error {
+	dir := filepath.Join(p.s.Init, model.GeneratorDir)
+	if p.s.Objective != objectiveElectra {
+		return nil
+	}
+	if !isFile(filepath.Join(dir, model.ConfigFile)) {
+		fmt.Fprintf(p.errOut, "train: warning: --init %s has no ELECTRA generator (%s/): a new one starts\n", p.s.Init, model.GeneratorDir)
+		return nil
+	}
+	gen, info, err := model.Load(dir, model.LoadOptions{Arch: model.MaskedLM, Seed: p.s.Seed})
+	if err != nil {
+		return fmt.Errorf("pretrain: --init: %w", err)
+	}
+	for _, w := range info.Warnings() {
+		fmt.Fprintf(p.errOut, "train: warning: --init %s: %s\n", dir, w)
+	}
+	p.initGen = gen
+	return nil
+}
+
 // startModel returns the model a run starts from: the --init model when there is one, else a new one
-// initialised from the seed and position_init; with the dropout of the settings.
-func startModel(cfg model.Config, initModel *model.Model, s pretrainSettings) (*model.Model, error) {
+// initialised from the seed and position_init; with the dropout of the settings. For the electra
+// objective it is the discriminator, paired with the --init generator or a new one of generator_size.
+func (p *pretrainRun) startModel(cfg model.Config, initModel *model.Model) (pretrainModel, error) {
+	s := p.s
+	arch := model.MaskedLM
+	if s.Objective == objectiveElectra {
+		arch = model.ReplacedTokenDetection
+	}
 	m := initModel
 	if m == nil {
 		var err error
-		if m, err = model.New(cfg, model.MaskedLM, s.Seed); err != nil {
+		if m, err = model.New(cfg, arch, s.Seed); err != nil {
 			return nil, fmt.Errorf("pretrain: %w", err)
 		}
 		if s.PositionInit == positionSinusoidal {
@@ -386,7 +451,29 @@ func startModel(cfg model.Config, initModel *model.Model, s pretrainSettings) (*
 		}
 	}
 	setDropout(m, s.Dropout)
-	return m, nil
+	if arch == model.MaskedLM {
+		return mlmModel{m}, nil
+	}
+	gen := p.initGen
+	if gen == nil {
+		gcfg, err := model.GeneratorConfig(m.Config, s.GeneratorSize)
+		if err != nil {
+			return nil, fmt.Errorf("pretrain: %w", err)
+		}
+		if gen, err = model.New(gcfg, model.MaskedLM, s.Seed+1); err != nil {
+			return nil, fmt.Errorf("pretrain: %w", err)
+		}
+		if s.PositionInit == positionSinusoidal {
+			gen.SinusoidalPositions()
+		}
+	}
+	setDropout(gen, s.Dropout)
+	e, err := model.NewElectra(gen, m)
+	if err != nil {
+		return nil, fmt.Errorf("pretrain: %w", err)
+	}
+	e.RTDWeight = s.RTDWeight
+	return electraModel{e}, nil
 }
 
 // writeUntrained writes the starting model to the run directory without training it. The corpus plays
@@ -397,7 +484,7 @@ func (p *pretrainRun) writeUntrained(tok *tokenize.Tokenizer, cfg model.Config, 
 		fmt.Fprintf(p.errOut, "train: warning: --epochs 0 makes no updates and reads no corpus: ignoring --data %s\n", describe(s.Data))
 		s.Data = nil
 	}
-	m, err := startModel(cfg, initModel, s)
+	m, err := p.startModel(cfg, initModel)
 	if err != nil {
 		return err
 	}
@@ -427,6 +514,12 @@ func checkPretrainSettings(s pretrainSettings, cfg model.Config) error {
 		return fmt.Errorf("pretrain: unknown position_init %q (want %s or %s)", s.PositionInit, positionNormal, positionSinusoidal)
 	case s.PositionInit != "" && s.Init != "":
 		return errors.New("pretrain: position_init applies to a new model; --init keeps the position embeddings of its directory")
+	case s.Objective != "" && s.Objective != objectiveMLM && s.Objective != objectiveElectra:
+		return fmt.Errorf("pretrain: unknown objective %q (want %s or %s)", s.Objective, objectiveMLM, objectiveElectra)
+	case !(s.GeneratorSize > 0 && s.GeneratorSize <= 1):
+		return fmt.Errorf("pretrain: generator_size %g must lie in (0, 1]", s.GeneratorSize)
+	case !(s.RTDWeight > 0) || math.IsInf(s.RTDWeight, 0):
+		return fmt.Errorf("pretrain: rtd_weight %g must be a positive number", s.RTDWeight)
 	}
 	return checkDropout("pretrain", s.Dropout)
 }
@@ -449,10 +542,52 @@ func (p *pretrainRun) scan(ctx context.Context, c *train.Corpus) (train.CorpusSt
 }
 
 // mlmModel lets the Trainer train a model.Model on MLM batches.
+// pretrainModel is what pretrain trains and saves: a masked-LM model, or an ELECTRA pair.
+type pretrainModel interface {
+	train.Model[train.MLMBatch]
+	// Save writes a model directory; Load reads the weights of one back.
+	Save(dir string) error
+	Load(dir string) error
+	// describe names the objective for the start-up line.
+	describe() string
+}
+
+// mlmModel pretrains with masked-language modelling.
 type mlmModel struct{ m *model.Model }
 
 func (a mlmModel) Params() []*tensor.Tensor { return a.m.Params() }
 
 func (a mlmModel) Loss(t *tensor.Tape, b train.MLMBatch, rng *tensor.RNG) (*tensor.Tensor, int, error) {
-	return a.m.Loss(t, &model.Batch{Batch: b.Size, Seq: b.Len, IDs: b.IDs, AttentionMask: b.AttentionMask, Labels: b.Labels}, rng)
+	return a.m.Loss(t, modelBatch(b), rng)
+}
+
+func (a mlmModel) Save(dir string) error { return a.m.Save(dir) }
+func (a mlmModel) Load(dir string) error { return train.LoadWeights(a.m, dir) }
+func (a mlmModel) describe() string      { return "masked-LM" }
+
+// electraModel pretrains with replaced-token detection.
+type electraModel struct{ e *model.Electra }
+
+func (a electraModel) Params() []*tensor.Tensor { return a.e.Params() }
+
+func (a electraModel) Loss(t *tensor.Tape, b train.MLMBatch, rng *tensor.RNG) (*tensor.Tensor, int, error) {
+	return a.e.Loss(t, modelBatch(b), rng)
+}
+
+func (a electraModel) Save(dir string) error { return a.e.Save(dir) }
+
+func (a electraModel) Load(dir string) error {
+	if err := train.LoadWeights(a.e.Discriminator, dir); err != nil {
+		return err
+	}
+	return train.LoadWeights(a.e.Generator, filepath.Join(dir, model.GeneratorDir))
+}
+
+func (a electraModel) describe() string {
+	return fmt.Sprintf("ELECTRA, generator %d hidden", a.e.Generator.Config.HiddenSize)
+}
+
+// modelBatch is the model's view of a masked-LM batch.
+func modelBatch(b train.MLMBatch) *model.Batch {
+	return &model.Batch{Batch: b.Size, Seq: b.Len, IDs: b.IDs, AttentionMask: b.AttentionMask, Labels: b.Labels}
 }

@@ -122,23 +122,36 @@ func TestPretrainCommand(t *testing.T) {
 // TestPretrainInterruptResume stops a run with SIGINT and resumes it: the weights must equal, byte for
 // byte, those of a run that was never interrupted.
 func TestPretrainInterruptResume(t *testing.T) {
+	for _, objective := range []string{"mlm", "electra"} {
+		t.Run(objective, func(t *testing.T) { testInterruptResume(t, objective) })
+	}
+}
+
+func testInterruptResume(t *testing.T, objective string) {
 	dir, corpus, tok := pretrainFixture(t)
+	args := func(out string) []string {
+		return append(pretrainArgs(tok, corpus, out, "40"), "--set", "objective="+objective)
+	}
 	ref := filepath.Join(dir, "ref")
-	if _, stderr, code := run(t, pretrainArgs(tok, corpus, ref, "40")...); code != 0 {
+	if _, stderr, code := run(t, args(ref)...); code != 0 {
 		t.Fatalf("reference run: exit %d: %s", code, stderr)
 	}
 	out := filepath.Join(dir, "run")
-	stderr, err := interruptAfterCheckpoint(t, out, pretrainArgs(tok, corpus, out, "40"))
+	stderr, err := interruptAfterCheckpoint(t, out, args(out))
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 || !strings.Contains(stderr, "--resume") {
 		t.Fatalf("interrupted run: %v: %s", err, stderr)
 	}
-	if _, stderr, code := run(t, append(pretrainArgs(tok, corpus, out, "40"), "--lr", "0.1", "--resume")...); code != 2 || !strings.Contains(stderr, "setting lr differs") {
+	if _, stderr, code := run(t, append(args(out), "--lr", "0.1", "--resume")...); code != 2 || !strings.Contains(stderr, "setting lr differs") {
 		t.Errorf("resume with another lr: exit %d: %s", code, stderr)
 	}
 	if _, stderr, code := run(t, "pretrain", "--out", out, "--resume"); code != 0 {
 		t.Fatalf("resume: exit %d: %s", code, stderr)
 	}
-	for _, name := range []string{"model.safetensors", "config.json"} {
+	files := []string{"model.safetensors", "config.json"}
+	if objective == "electra" {
+		files = append(files, filepath.Join(model.GeneratorDir, "model.safetensors"))
+	}
+	for _, name := range files {
 		a, _ := os.ReadFile(filepath.Join(ref, name))
 		b, _ := os.ReadFile(filepath.Join(out, name))
 		if len(a) == 0 || !bytes.Equal(a, b) {
@@ -205,6 +218,64 @@ func TestPretrainInit(t *testing.T) {
 	}
 }
 
+// TestPretrainElectra pretrains with replaced-token detection, continues from the result and starts a
+// classifier from it.
+func TestPretrainElectra(t *testing.T) {
+	dir, corpus, tok := pretrainFixture(t)
+	out := filepath.Join(dir, "electra")
+	stdout, stderr, code := run(t, append(pretrainArgs(tok, corpus, out, "6"), "--set", "objective=electra")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"ELECTRA, generator 32 hidden", "step 6/6", "eval loss", "wrote " + out} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "perplexity") || strings.Contains(stdout, "without context") {
+		t.Errorf("ELECTRA's loss is reported as a masked-LM loss:\n%s", stdout)
+	}
+	for i, m := range readMetrics[metricsLine](t, out) {
+		if m.Step != i+1 || !(m.Loss > 0) || (m.EvalLoss != nil) != (m.Step%3 == 0) || m.EvalPPL != nil {
+			t.Errorf("metrics line %d: %+v", i, m)
+		}
+	}
+	disc, _, err := model.Load(out, model.LoadOptions{})
+	if err != nil || disc.Arch != model.ReplacedTokenDetection {
+		t.Fatalf("discriminator: %v, %v", disc, err)
+	}
+	gen, _, err := model.Load(filepath.Join(out, model.GeneratorDir), model.LoadOptions{})
+	if err != nil || gen.Arch != model.MaskedLM || gen.Config.HiddenSize != 32 {
+		t.Fatalf("generator: %v, %v", gen, err)
+	}
+
+	// Adaptation continues with both models of the ELECTRA run; from a masked-LM run it needs a new
+	// generator, and says so.
+	mlm := filepath.Join(dir, "mlm")
+	if _, stderr, code := run(t, pretrainArgs(tok, corpus, mlm, "2")...); code != 0 {
+		t.Fatalf("masked-LM run: exit %d: %s", code, stderr)
+	}
+	adapt := func(init string) string {
+		out := filepath.Join(dir, "adapt-"+filepath.Base(init))
+		_, stderr, code := run(t, "pretrain", "--init", init, "--data", corpus, "--out", out, "--max-steps", "2",
+			"--batch-size", "4", "--seq-len", "24", "--set", "eval_sequences=2", "--set", "objective=electra")
+		if code != 0 {
+			t.Fatalf("adapt %s: exit %d: %s", init, code, stderr)
+		}
+		return stderr
+	}
+	if stderr := adapt(out); strings.Contains(stderr, "warning") {
+		t.Errorf("continuing an ELECTRA run warned: %s", stderr)
+	}
+	if stderr := adapt(mlm); !strings.Contains(stderr, "no ELECTRA generator") || !strings.Contains(stderr, "discriminator_predictions") {
+		t.Errorf("continuing a masked-LM run with ELECTRA: no warnings about the new generator and head: %s", stderr)
+	}
+	if _, info, err := model.Load(out, model.LoadOptions{Arch: model.SequenceClassification, Labels: []string{"threat"}}); err != nil ||
+		len(info.Unused) != 4 {
+		t.Errorf("a classifier from the discriminator: unused %v, error %v; want the 4 head tensors unused", info.Unused, err)
+	}
+}
+
 func TestPretrainBadInput(t *testing.T) {
 	dir, corpus, tok := pretrainFixture(t)
 	blank := filepath.Join(dir, "blank.txt")
@@ -251,6 +322,9 @@ func TestPretrainBadInput(t *testing.T) {
 		{"seq_len beyond positions", with("--seq-len", "4096"), "max_position_embeddings"},
 		{"resume without run", with("--resume"), "no checkpoint"},
 		{"warmup beyond steps", with("--warmup", "5"), "warmup"},
+		{"unknown objective", with("--set", "objective=clm"), "unknown objective"},
+		{"generator size", with("--set", "objective=electra", "--set", "generator_size=0"), "generator_size"},
+		{"rtd weight", with("--set", "objective=electra", "--set", "rtd_weight=-1"), "rtd_weight"},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

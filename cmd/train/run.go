@@ -84,7 +84,7 @@ func firstDifference(a, b any) string {
 // startRunDir writes the files a new run begins with: the tokenizer, the initial model and run.json
 // (settings, seed, the hashes of inputs and, when not nil, what was found in the data). With overwrite
 // it first removes what an earlier run left.
-func startRunDir(command, out string, overwrite bool, tok *tokenize.Tokenizer, m *model.Model, settings any, seed uint64, inputs []string, found any) error {
+func startRunDir(command, out string, overwrite bool, tok *tokenize.Tokenizer, m interface{ Save(string) error }, settings any, seed uint64, inputs []string, found any) error {
 	if overwrite {
 		for _, name := range []string{train.StateDir + ".tmp", train.StateDir + ".old", train.MetricsFile} {
 			if err := os.RemoveAll(filepath.Join(out, name)); err != nil {

@@ -1,7 +1,9 @@
 """Reference fixtures for Vigil's BERT encoder (package model).
 
-A plain-PyTorch reimplementation of Hugging Face's BertForMaskedLM and of
-BertForSequenceClassification with a multi-label (BCE) loss: post-LN layers,
+A plain-PyTorch reimplementation of Hugging Face's BertForMaskedLM, of
+BertForSequenceClassification with a multi-label (BCE) loss and of ELECTRA's
+discriminator head on the BERT encoder (ElectraForPreTraining's head and loss:
+dense+GELU, one logit per token, BCE over the attended tokens): post-LN layers,
 exact erf GELU, learned absolute positions, token types, additive attention
 mask, the MLM head's dense+GELU+LayerNorm transform and a decoder tied to the
 word embeddings, nn.Embedding's padding_idx semantics (the lookup adds no
@@ -83,6 +85,9 @@ def param_shapes(head):
         dense("cls.predictions.transform.dense", h, h)
         norm("cls.predictions.transform.LayerNorm")
         out.append(("cls.predictions.bias", [c["vocab_size"]], "bias"))
+    elif head == "rtd":
+        dense("discriminator_predictions.dense", h, h)
+        dense("discriminator_predictions.dense_prediction", 1, h)
     else:
         dense("bert.pooler.dense", h, h)
         dense("classifier", len(LABELS), h)
@@ -172,6 +177,15 @@ def classify(p, ids, types, mask, targets):
     return logits, F.binary_cross_entropy_with_logits(logits, targets)
 
 
+def discriminate(p, ids, types, mask, replaced):
+    h = encode(p, ids, types, mask)
+    t = F.gelu(linear(p, "discriminator_predictions.dense", h))
+    logits = linear(p, "discriminator_predictions.dense_prediction", t).squeeze(-1)
+    active = mask.reshape(-1) == 1
+    loss = F.binary_cross_entropy_with_logits(logits.reshape(-1)[active], replaced.reshape(-1)[active])
+    return logits, loss
+
+
 def write_safetensors(path, tensors, metadata=None):
     """Writes float32 tensors in the safetensors format, in the given order."""
     header, blobs, off = {}, [], 0
@@ -204,6 +218,11 @@ def write_case(name, head, seed):
         config["architectures"] = ["BertForMaskedLM"]
         logits, loss = mlm(params, ids, types, mask, labels)
         inputs["labels"] = labels
+    elif head == "rtd":
+        config["architectures"] = ["BertForReplacedTokenDetection"]
+        replaced = (torch.rand(BATCH, SEQ, generator=gen) < 0.3).double()
+        logits, loss = discriminate(params, ids, types, mask, replaced)
+        inputs["replaced"] = replaced
     else:
         config["architectures"] = ["BertForSequenceClassification"]
         config["id2label"] = {str(i): l for i, l in enumerate(LABELS)}
@@ -232,3 +251,4 @@ if __name__ == "__main__":
     torch.set_default_dtype(torch.float32)
     write_case("bert_mlm", "mlm", 1)
     write_case("bert_cls", "cls", 2)
+    write_case("bert_rtd", "rtd", 3)
