@@ -29,6 +29,41 @@ type Electra struct {
 	Discriminator *Model // ReplacedTokenDetection
 	// RTDWeight scales the discriminator's mean loss before it is added to the generator's.
 	RTDWeight float64
+
+	stats RTDStats
+}
+
+// RTDStats sums the parts of ELECTRA's loss over the batches Loss evaluated, for reports: the
+// combined loss says little about either model.
+type RTDStats struct {
+	GeneratorLoss     float64 // cross-entropy summed over the masked positions
+	Masked            int
+	DiscriminatorLoss float64 // cross-entropy summed over the attended tokens
+	Tokens            int
+	Replaced          int // tokens the generator's samples changed
+	Correct           int // tokens the discriminator judged right (positive logit if and only if replaced)
+}
+
+// Metrics returns the mean losses, the discriminator's accuracy and the share of replaced tokens, named
+// for metrics.jsonl; nil before any token was evaluated.
+func (s RTDStats) Metrics() map[string]float64 {
+	if s.Tokens == 0 || s.Masked == 0 {
+		return nil
+	}
+	n := float64(s.Tokens)
+	return map[string]float64{
+		"generator_loss":         s.GeneratorLoss / float64(s.Masked),
+		"discriminator_loss":     s.DiscriminatorLoss / n,
+		"discriminator_accuracy": float64(s.Correct) / n,
+		"replaced":               float64(s.Replaced) / n,
+	}
+}
+
+// TakeStats returns the loss parts summed since the last call and starts a new sum.
+func (e *Electra) TakeStats() RTDStats {
+	s := e.stats
+	e.stats = RTDStats{}
+	return s
 }
 
 // NewElectra pairs a masked-LM generator with a replaced-token-detection discriminator of the same
@@ -77,7 +112,9 @@ func (e *Electra) Params() []*tensor.Tensor {
 // Model.Loss does for masked-LM: the generator's summed cross-entropy plus RTDWeight × count × the
 // discriminator's mean cross-entropy over every attended token, so that dividing by the count gives
 // ELECTRA's loss, generator mean + λ × discriminator mean. The generator's samples come from rng,
-// which also drives dropout; with rng nil (evaluation) they come from a fixed seed.
+// which also drives dropout; with rng nil (evaluation) they come from a fixed seed, and the loss's
+// parts are added to the sums TakeStats returns. Unlike a Model's forward passes, Loss is not safe
+// for concurrent use.
 func (e *Electra) Loss(t *tensor.Tape, b *Batch, rng *tensor.RNG) (sum *tensor.Tensor, count int, err error) {
 	gen, disc, sampler := e.Generator, e.Discriminator, rng
 	if err := gen.check(b, MaskedLM); err != nil {
@@ -126,8 +163,11 @@ func (e *Electra) Loss(t *tensor.Tape, b *Batch, rng *tensor.RNG) (sum *tensor.T
 		disc.encode(t, &corrupted, rng, nil) // the dropout streams advance as for any batch
 		return t.New(1), 0, nil
 	}
-	rtd := t.Scale(disc.rtdLoss(t, &corrupted, replaced, rng), float32(e.RTDWeight*float64(count)))
-	return t.Add(sum, rtd), count, nil
+	rtd, logits, targets := disc.rtdLoss(t, &corrupted, replaced, rng)
+	if rng == nil {
+		e.record(sum, rtd, logits, targets, count)
+	}
+	return t.Add(sum, t.Scale(rtd, float32(e.RTDWeight*float64(count)))), count, nil
 }
 
 // sample draws a token from the softmax of logits, never pad, using p (as long as logits) for the
@@ -159,4 +199,21 @@ func (e *Electra) Save(dir string) error {
 		return err
 	}
 	return e.Generator.Save(filepath.Join(dir, GeneratorDir))
+}
+
+// record adds an evaluated batch's loss parts to the sums TakeStats returns.
+func (e *Electra) record(genSum, rtdMean, logits *tensor.Tensor, targets []float32, masked int) {
+	s := &e.stats
+	s.GeneratorLoss += float64(genSum.Data[0])
+	s.Masked += masked
+	s.DiscriminatorLoss += float64(rtdMean.Data[0]) * float64(len(targets))
+	s.Tokens += len(targets)
+	for i, y := range targets {
+		if y == 1 {
+			s.Replaced++
+		}
+		if (logits.Data[i] > 0) == (y == 1) {
+			s.Correct++
+		}
+	}
 }

@@ -130,6 +130,7 @@ func TestElectraLoss(t *testing.T) {
 		t.Fatalf("count %d, want the 7 masked positions", count)
 	}
 	got := float64(sum.Data[0])
+	stats := e.TakeStats()
 	tape.Backward(sum)
 	grads := func(m *Model) [][]float32 {
 		var g [][]float32
@@ -192,6 +193,12 @@ func TestElectraLoss(t *testing.T) {
 		n++
 	}
 	bce /= float64(n)
+	correct := 0
+	for i, x := range rtd.Data {
+		if b.AttentionMask[i] != 0 && (x > 0) == (replaced[i] == 1) {
+			correct++
+		}
+	}
 	want := float64(genSum.Data[0]) + DefaultRTDWeight*float64(count)*bce
 	if math.Abs(got-want) > 1e-5*math.Abs(want) {
 		t.Errorf("loss %g, want generator %g + %d × %d × discriminator %g = %g", got, genSum.Data[0], DefaultRTDWeight, count, bce, want)
@@ -202,12 +209,24 @@ func TestElectraLoss(t *testing.T) {
 		}
 	}
 	dtape.Reset()
-	d := e.Discriminator.rtdLoss(dtape, &corrupted, replaced, nil)
+	d, _, _ := e.Discriminator.rtdLoss(dtape, &corrupted, replaced, nil)
 	dtape.Backward(dtape.Scale(d, float32(DefaultRTDWeight*count)))
 	for i, p := range e.Discriminator.Params() {
 		if e := relErr(discGrads[i], p.Grad); e > 1e-5 {
 			t.Errorf("discriminator gradient of %s: relative error %.3g against its scaled loss alone", p.Name, e)
 		}
+	}
+
+	// The parts, as evaluation reports them.
+	wantStats := RTDStats{Masked: count, Tokens: n, Replaced: sampledReal, Correct: correct}
+	if gotStats := stats; gotStats.Masked != wantStats.Masked || gotStats.Tokens != wantStats.Tokens ||
+		gotStats.Replaced != wantStats.Replaced || gotStats.Correct != wantStats.Correct ||
+		math.Abs(gotStats.GeneratorLoss-float64(genSum.Data[0])) > 1e-6*float64(genSum.Data[0]) ||
+		math.Abs(gotStats.DiscriminatorLoss/float64(n)-bce) > 1e-6*bce {
+		t.Errorf("stats %+v, want %+v with generator loss %g and discriminator loss %g per token", gotStats, wantStats, genSum.Data[0], bce)
+	}
+	if m := stats.Metrics(); m["replaced"] != float64(sampledReal)/float64(n) || m["discriminator_accuracy"] != float64(correct)/float64(n) {
+		t.Errorf("metrics %v", m)
 	}
 
 	// Evaluation draws the same samples every time; training draws from the stream it is given.
@@ -222,6 +241,13 @@ func TestElectraLoss(t *testing.T) {
 	}
 	if !differs {
 		t.Error("training samples never differ from the evaluation's")
+	}
+	if s := e.TakeStats(); s.Tokens != n || s.Masked != count {
+		t.Errorf("after one more evaluation and five training batches the stats hold %d tokens and %d masked, want the evaluation's %d and %d",
+			s.Tokens, s.Masked, n, count)
+	}
+	if m := e.TakeStats().Metrics(); m != nil {
+		t.Errorf("stats after TakeStats: %v, want none", m)
 	}
 }
 

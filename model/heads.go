@@ -127,8 +127,8 @@ func (m *Model) RTDLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Te
 
 // rtdLoss returns the mean binary cross-entropy of the discriminator's logits at b's attended positions
 // against replaced (one 0/1 target per position of b, read only where attended), as
-// ElectraForPreTraining's loss. The padding is not computed.
-func (m *Model) rtdLoss(t *tensor.Tape, b *Batch, replaced []float32, rng *tensor.RNG) *tensor.Tensor {
+// ElectraForPreTraining's loss, and those logits and targets. The padding is not computed.
+func (m *Model) rtdLoss(t *tensor.Tape, b *Batch, replaced []float32, rng *tensor.RNG) (loss, logits *tensor.Tensor, targets []float32) {
 	a := t.Arena()
 	n := len(b.IDs)
 	if b.AttentionMask != nil {
@@ -139,7 +139,8 @@ func (m *Model) rtdLoss(t *tensor.Tape, b *Batch, replaced []float32, rng *tenso
 			}
 		}
 	}
-	rows, targets := a.Int32s(n), a.Floats(n)
+	rows := a.Int32s(n)
+	targets = a.Floats(n)
 	j := 0
 	for i := range b.IDs {
 		if b.AttentionMask == nil || b.AttentionMask[i] != 0 {
@@ -147,7 +148,8 @@ func (m *Model) rtdLoss(t *tensor.Tape, b *Batch, replaced []float32, rng *tenso
 			j++
 		}
 	}
-	return t.BCEWithLogits(m.RTD.Forward(t, m.encode(t, b, rng, rows)), targets, nil)
+	logits = m.RTD.Forward(t, m.encode(t, b, rng, rows))
+	return t.BCEWithLogits(logits, targets, nil), logits, targets
 }
 
 // check validates b and that the model has the head arch.

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -165,5 +166,39 @@ func TestLRScaleFreezes(t *testing.T) {
 	tr2.LRScale = tr.LRScale
 	if _, err := tr2.Run(context.Background()); err == nil {
 		t.Error("one multiplier for three parameters: no error")
+	}
+}
+
+// TestEvalMetrics checks that EvalMetrics's values reach metrics.jsonl at every evaluation, and only
+// then, beside Select's.
+func TestEvalMetrics(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxSteps, cfg.EvalEvery = 6, 3
+	dir := t.TempDir()
+	tr, m := newTestTrainer(t, dir, sharedCorpus(t), cfg, false)
+	calls := 0
+	tr.EvalMetrics = func() map[string]float64 {
+		calls++
+		return map[string]float64{"part": float64(calls)}
+	}
+	tr.Select = scripted(tr, m, []float64{0, 0, 0.5, 0, 0, 0.25}, map[int][]uint32{})
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ms := readMetrics(t, dir)
+	if len(ms) != 6 || calls != 2 {
+		t.Fatalf("%d metrics lines and %d EvalMetrics calls, want 6 and 2", len(ms), calls)
+	}
+	for i, mt := range ms {
+		want := map[string]float64(nil)
+		switch mt.Step {
+		case 3:
+			want = map[string]float64{"part": 1, "pr_auc": 0.5}
+		case 6:
+			want = map[string]float64{"part": 2, "pr_auc": 0.25}
+		}
+		if !maps.Equal(mt.Eval, want) {
+			t.Errorf("metrics line %d: eval %v, want %v", i, mt.Eval, want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"strings"
@@ -105,7 +106,7 @@ type Metrics struct {
 	TokensPerS float64  `json:"tokens_per_s"`
 	EvalLoss   *float64 `json:"eval_loss,omitempty"` // mean loss on the held-out batches, when evaluated
 	EvalPPL    *float64 `json:"eval_ppl,omitempty"`  // exp(EvalLoss), for language models
-	// Eval holds the named metrics Trainer.Select returned, when it ran.
+	// Eval holds the named metrics Trainer.EvalMetrics and Trainer.Select returned, when they ran.
 	Eval map[string]float64 `json:"eval,omitempty"`
 	// Best marks an evaluation whose Select score beat every earlier one: these weights are in Dir.
 	Best bool `json:"best,omitempty"`
@@ -136,6 +137,9 @@ type Trainer[B Batch] struct {
 	Eval []B
 	// Perplexity adds eval_ppl = exp(eval_loss) to the metrics, for language models.
 	Perplexity bool
+	// EvalMetrics, when set, returns named metrics of the evaluation just made, such as the parts of
+	// a composite loss, for metrics.jsonl's "eval".
+	EvalMetrics func() map[string]float64
 	// Dir is the run directory: metrics.jsonl, trainer_state/ and the weights Save writes.
 	Dir string
 	// Save writes the model's weights (and whatever else makes a model directory) into a directory;
@@ -289,6 +293,9 @@ func (t *Trainer[B]) trainStep(micro []B, sched Schedule) (Metrics, error) {
 				ppl := math.Exp(el)
 				m.EvalPPL = &ppl
 			}
+			if t.EvalMetrics != nil {
+				m.Eval = t.EvalMetrics()
+			}
 		}
 		if err := t.selectBest(&m); err != nil {
 			return Metrics{}, fmt.Errorf("evaluation at step %d: %w", t.step, err)
@@ -316,7 +323,11 @@ func (t *Trainer[B]) selectBest(m *Metrics) error {
 	if math.IsNaN(score) || math.IsInf(score, 0) {
 		return fmt.Errorf("selection score is %g", score)
 	}
-	m.Eval = metrics
+	if m.Eval == nil {
+		m.Eval = metrics
+	} else {
+		maps.Copy(m.Eval, metrics)
+	}
 	if t.best.Score == nil || score > *t.best.Score {
 		if err := t.Save(t.Dir); err != nil {
 			return fmt.Errorf("save best model: %w", err)

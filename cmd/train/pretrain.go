@@ -278,23 +278,28 @@ func (p *pretrainRun) run(ctx context.Context) error {
 			return err
 		}
 	}
-	electra := s.Objective == objectiveElectra
+	electra, isElectra := m.(electraModel)
 	tr := &train.Trainer[train.MLMBatch]{
-		Model: m, Train: corpus, Eval: corpus.Eval(), Perplexity: !electra, Dir: s.Out,
+		Model: m, Train: corpus, Eval: corpus.Eval(), Perplexity: !isElectra, Dir: s.Out,
 		Save: m.Save, Load: m.Load, Config: tcfg, Resume: p.resume, Progress: p.errOut,
 		Log: func(mt train.Metrics) {
 			switch {
 			case mt.EvalLoss == nil:
-			case electra:
-				fmt.Fprintf(p.out, "step %d/%d  loss %.4f  eval loss %.4f\n", mt.Step, steps, mt.Loss, *mt.EvalLoss)
+			case isElectra:
+				e := mt.Eval
+				fmt.Fprintf(p.out, "step %d/%d  loss %.4f  eval loss %.4f  generator loss %.4f  discriminator loss %.4f  accuracy %.1f%% (%.1f%% replaced)\n",
+					mt.Step, steps, mt.Loss, *mt.EvalLoss, e["generator_loss"], e["discriminator_loss"], 100*e["discriminator_accuracy"], 100*e["replaced"])
 			default:
 				fmt.Fprintf(p.out, "step %d/%d  loss %.4f  eval loss %.4f  perplexity %.2f\n", mt.Step, steps, mt.Loss, *mt.EvalLoss, *mt.EvalPPL)
 			}
 		},
 	}
+	if isElectra {
+		tr.EvalMetrics = func() map[string]float64 { return electra.e.TakeStats().Metrics() }
+	}
 	fmt.Fprintf(p.out, "pretraining %d layers × %d hidden (%s) on %d sequences (%d held out), %d steps of %d×%d sequences\n",
 		cfg.NumHiddenLayers, cfg.HiddenSize, m.describe(), stats.Train, stats.HeldOut, steps, s.GradAccum, s.BatchSize)
-	if freeOK && !electra {
+	if freeOK && !isElectra {
 		fmt.Fprintf(p.out, "held-out loss without context %.4f (perplexity %.2f; word frequencies and the visible token): an eval loss below it comes from context\n",
 			freeLoss, math.Exp(freeLoss))
 	}
@@ -310,7 +315,7 @@ func (p *pretrainRun) run(ctx context.Context) error {
 		return nil
 	}
 	fmt.Fprintf(p.out, "wrote %s (step %d, loss %.4f", s.Out, res.Step, res.Loss)
-	if !math.IsNaN(res.EvalLoss) && electra {
+	if !math.IsNaN(res.EvalLoss) && isElectra {
 		fmt.Fprintf(p.out, ", eval loss %.4f", res.EvalLoss)
 	} else if !math.IsNaN(res.EvalLoss) {
 		fmt.Fprintf(p.out, ", eval perplexity %.2f", math.Exp(res.EvalLoss))

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -227,7 +228,7 @@ func TestPretrainElectra(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"ELECTRA, generator 32 hidden", "step 6/6", "eval loss", "wrote " + out} {
+	for _, want := range []string{"ELECTRA, generator 32 hidden", "step 6/6", "eval loss", "generator loss", "accuracy", "wrote " + out} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -235,9 +236,19 @@ func TestPretrainElectra(t *testing.T) {
 	if strings.Contains(stdout, "perplexity") || strings.Contains(stdout, "without context") {
 		t.Errorf("ELECTRA's loss is reported as a masked-LM loss:\n%s", stdout)
 	}
-	for i, m := range readMetrics[metricsLine](t, out) {
-		if m.Step != i+1 || !(m.Loss > 0) || (m.EvalLoss != nil) != (m.Step%3 == 0) || m.EvalPPL != nil {
+	type electraLine struct {
+		metricsLine
+		Eval map[string]float64 `json:"eval"`
+	}
+	for i, m := range readMetrics[electraLine](t, out) {
+		evaluated := m.Step%3 == 0
+		if m.Step != i+1 || !(m.Loss > 0) || (m.EvalLoss != nil) != evaluated || m.EvalPPL != nil || (len(m.Eval) == 4) != evaluated {
 			t.Errorf("metrics line %d: %+v", i, m)
+		}
+		// The combined loss is about the generator's plus λ times the discriminator's (batches weigh by their
+		// masked positions in one, by their tokens in the other).
+		if e := m.Eval; evaluated && math.Abs(e["generator_loss"]+model.DefaultRTDWeight*e["discriminator_loss"]-*m.EvalLoss) > 1e-3**m.EvalLoss {
+			t.Errorf("step %d: eval loss %g is not generator %g + %d × discriminator %g", m.Step, *m.EvalLoss, e["generator_loss"], model.DefaultRTDWeight, e["discriminator_loss"])
 		}
 	}
 	disc, _, err := model.Load(out, model.LoadOptions{})
