@@ -204,14 +204,15 @@ func canonicalNames(f *safetensors.File) map[string]*safetensors.Tensor {
 	return out
 }
 
+// PretrainingHead reports whether the tensor name belongs to a pretraining head (the masked-LM head or
+// ELECTRA's discriminator head), which a classifier started from the checkpoint leaves unused.
+func PretrainingHead(name string) bool {
+	return strings.HasPrefix(name, "cls.") || strings.HasPrefix(name, "discriminator_predictions.")
+}
+
 // isHead reports whether parameter i belongs to a head (MLM transform and bias, pooler, classifier,
 // discriminator), which a checkpoint may lack.
 func (r *registry) isHead(i int) bool {
 	name := r.params[i].Name
-	for _, prefix := range []string{"cls.", "bert.pooler.", "classifier.", "discriminator_predictions."} {
-		if strings.HasPrefix(name, prefix) {
-			return true
-		}
-	}
-	return false
+	return PretrainingHead(name) || strings.HasPrefix(name, "bert.pooler.") || strings.HasPrefix(name, "classifier.")
 }

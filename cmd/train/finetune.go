@@ -335,7 +335,7 @@ func (f *finetuneRun) prepare() (*tokenize.Tokenizer, *model.Model, error) {
 	}
 	var unused []string
 	for _, name := range info.Unused {
-		if !strings.HasPrefix(name, "cls.") { // a pretraining head is expected to go unused
+		if !model.PretrainingHead(name) { // expected to go unused
 			unused = append(unused, name)
 		}
 	}
