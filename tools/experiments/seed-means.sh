@@ -31,8 +31,11 @@ for run in "$@"; do
 			[[ -s $dir/model.safetensors ]] || continue
 			report=$dir/report-test-all/report.json
 			if [[ ! -s $report ]]; then
-				"$TRAIN" eval --model "$dir" --data "$G/test.csv" --labels violence --id-field id \
-					--lexicon de --report "$dir/report-test-all" >/dev/null
+				if ! "$TRAIN" eval --model "$dir" --data "$G/test.csv" --labels violence --id-field id \
+					--lexicon de --report "$dir/report-test-all" >"$dir/report-test-all.log" 2>&1; then
+					cat "$dir/report-test-all.log" >&2
+					exit 1
+				fi
 			fi
 			rocs+=("$(jq -r '.heads.violence.roc_auc' "$report")")
 			prs+=("$(jq -r '.heads.violence.pr_auc' "$report")")
