@@ -50,14 +50,7 @@ func BenchmarkElectraStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	gc, err := GeneratorConfig(c, 0.25)
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, err := NewElectra(newModel(b, gc, MaskedLM, 1), newModel(b, c, ReplacedTokenDetection, 2))
-	if err != nil {
-		b.Fatal(err)
-	}
+	e := newElectra(b, c, 0.25)
 	batch, rng := benchBatch(8000, 16, 64), tensor.NewRNG(2)
 	benchTrain(b, e.Params(), func(tape *tensor.Tape) (*tensor.Tensor, error) {
 		sum, n, err := e.Loss(tape, batch, rng)

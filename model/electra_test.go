@@ -59,19 +59,17 @@ func electraPair(t *testing.T) *Electra {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gc, err := GeneratorConfig(c, 0.5)
+	return newElectra(t, c, 0.5)
+}
+
+// newElectra pairs a discriminator of configuration c with a generator of the given size.
+func newElectra(t testing.TB, c Config, size float64) *Electra {
+	t.Helper()
+	gc, err := GeneratorConfig(c, size)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen, err := New(gc, MaskedLM, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	disc, err := New(c, ReplacedTokenDetection, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := NewElectra(gen, disc)
+	e, err := NewElectra(newModel(t, gc, MaskedLM, 1), newModel(t, c, ReplacedTokenDetection, 2))
 	if err != nil {
 		t.Fatal(err)
 	}

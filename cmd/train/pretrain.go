@@ -315,9 +315,11 @@ func (p *pretrainRun) run(ctx context.Context) error {
 		return nil
 	}
 	fmt.Fprintf(p.out, "wrote %s (step %d, loss %.4f", s.Out, res.Step, res.Loss)
-	if !math.IsNaN(res.EvalLoss) && isElectra {
+	switch {
+	case math.IsNaN(res.EvalLoss):
+	case isElectra:
 		fmt.Fprintf(p.out, ", eval loss %.4f", res.EvalLoss)
-	} else if !math.IsNaN(res.EvalLoss) {
+	default:
 		fmt.Fprintf(p.out, ", eval perplexity %.2f", math.Exp(res.EvalLoss))
 	}
 	fmt.Fprintf(p.out, ") in %s\n", time.Since(start).Round(time.Second))
@@ -367,11 +369,7 @@ func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model
 		if err != nil {
 			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --init: %w", err)
 		}
-		arch := model.MaskedLM
-		if s.Objective == objectiveElectra {
-			arch = model.ReplacedTokenDetection
-		}
-		m, info, err := model.Load(s.Init, model.LoadOptions{Arch: arch, Seed: s.Seed})
+		m, info, err := model.Load(s.Init, model.LoadOptions{Arch: s.arch(), Seed: s.Seed})
 		if err != nil {
 			return nil, model.Config{}, nil, fmt.Errorf("pretrain: --init: %w", err)
 		}
@@ -410,6 +408,14 @@ func (p *pretrainRun) prepare() (*tokenize.Tokenizer, model.Config, *model.Model
 	return tok, cfg, nil, nil
 }
 
+// arch is the head pretraining trains on the encoder: the masked-LM head, or ELECTRA's discriminator.
+func (s pretrainSettings) arch() model.Architecture {
+	if s.Objective == objectiveElectra {
+		return model.ReplacedTokenDetection
+	}
+	return model.MaskedLM
+}
+
 // untrained reports whether s asks for no updates (--epochs 0 without --max-steps): the run only
 // writes its starting model.
 func (s pretrainSettings) untrained() bool { return s.MaxSteps == 0 && s.Epochs == 0 }
@@ -441,10 +447,7 @@ func (p *pretrainRun) loadInitGenerator() error {
 // objective it is the discriminator, paired with the --init generator or a new one of generator_size.
 func (p *pretrainRun) startModel(cfg model.Config, initModel *model.Model) (pretrainModel, error) {
 	s := p.s
-	arch := model.MaskedLM
-	if s.Objective == objectiveElectra {
-		arch = model.ReplacedTokenDetection
-	}
+	arch := s.arch()
 	m := initModel
 	if m == nil {
 		var err error
