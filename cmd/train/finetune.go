@@ -47,7 +47,8 @@ type finetuneSettings struct {
 	TargetRecall float64  `yaml:"target_recall" json:"target_recall"`
 	EvalEvery    int      `yaml:"eval_every" json:"eval_every"`
 	SaveEvery    int      `yaml:"save_every" json:"save_every"`
-	Dropout      *float64 `yaml:"dropout" json:"dropout,omitempty"` // nil: the --init model's
+	Dropout      *float64 `yaml:"dropout" json:"dropout,omitempty"`     // nil: the --init model's
+	HeadSeed     *uint64  `yaml:"head_seed" json:"head_seed,omitempty"` // nil: Seed
 }
 
 func defaultFinetuneSettings() finetuneSettings {
@@ -102,7 +103,9 @@ needs --resume (which continues exactly, with the settings in run.json), any oth
 
 Settings without a flag (--config FILE or --set key=value): decay, weight_decay, clip_norm, warmup,
 save_every, dropout (the encoder's hidden and attention dropout, recorded in config.json; default: the
---init model's, e.g. 0 after pretraining with --set dropout=0).`,
+--init model's, e.g. 0 after pretraining with --set dropout=0), head_seed (seed of the new head's
+initialisation, default --seed: runs with one head_seed and different seeds start from the same weights
+and differ in data order and dropout only, so their weights can be averaged).`,
 		Example: `  train finetune --init runs/adapt --train labelled.csv --labels threat --out runs/threat
   train finetune --init runs/adapt --train train.jsonl --dev dev.jsonl --labels threat,drugs \
       --epochs 5 --lr 3e-5 --pos-weight auto --target-recall 0.9 --out runs/clf
@@ -323,7 +326,11 @@ func (f *finetuneRun) prepare() (*tokenize.Tokenizer, *model.Model, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("finetune: --init: %w", err)
 	}
-	m, info, err := model.Load(s.Init, model.LoadOptions{Arch: model.SequenceClassification, Labels: s.Labels, Seed: s.Seed})
+	headSeed := s.Seed
+	if s.HeadSeed != nil {
+		headSeed = *s.HeadSeed
+	}
+	m, info, err := model.Load(s.Init, model.LoadOptions{Arch: model.SequenceClassification, Labels: s.Labels, Seed: headSeed})
 	if err != nil {
 		return nil, nil, fmt.Errorf("finetune: --init: %w", err)
 	}

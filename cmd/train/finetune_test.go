@@ -278,3 +278,39 @@ func TestFinetuneBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestFinetuneHeadSeed checks that runs sharing head_seed start from the same head whatever their
+// seed, and that without it the seed draws the head.
+func TestFinetuneHeadSeed(t *testing.T) {
+	dir, base, labelled, _ := finetuneFixture(t)
+	head := func(name string, extra ...string) []float32 {
+		out := filepath.Join(dir, name)
+		args := append(finetuneArgs(base, labelled, out, "1"), "--lr", "1e-9")
+		if _, stderr, code := run(t, append(args, extra...)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		m, _, err := model.Load(out, model.LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := m.Param("bert.pooler.dense.weight")
+		return w.Data
+	}
+	maxDiff := func(a, b []float32) float64 {
+		d := 0.0
+		for i := range a {
+			d = max(d, math.Abs(float64(a[i]-b[i])))
+		}
+		return d
+	}
+	a := head("a", "--seed", "1", "--set", "head_seed=7")
+	b := head("b", "--seed", "2", "--set", "head_seed=7")
+	c := head("c", "--seed", "2")
+	// One update at lr 1e-9 moves a weight by about 1e-9; heads drawn apart differ by about 0.02.
+	if d := maxDiff(a, b); d > 1e-6 {
+		t.Errorf("runs with one head_seed start %g apart", d)
+	}
+	if d := maxDiff(b, c); d < 1e-3 {
+		t.Errorf("runs with different head seeds start only %g apart", d)
+	}
+}
