@@ -1,0 +1,151 @@
+// Command soup compares fine-tuned classifiers with their combinations on a labelled set: it prints
+// ROC-AUC and PR-AUC per label for each model, for the mean of their probabilities (an ensemble, which
+// costs one model per member at inference) and for the model whose weights are the mean of theirs (a
+// uniform soup, which costs one). A weight average works only for runs that start from the same
+// weights: the same finetune --init and the same head (finetune --set head_seed).
+//
+// Usage:
+//
+//	go run ./tools/soup -data FILE [-text-field text] [-max-len 128] MODEL_DIR...
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/vigil-ml/vigil/data"
+	"github.com/vigil-ml/vigil/eval"
+	"github.com/vigil-ml/vigil/model"
+	"github.com/vigil-ml/vigil/tokenize"
+)
+
+func main() {
+	dataPath := flag.String("data", "", "labelled CSV/TSV or JSONL file")
+	textField := flag.String("text-field", "text", "JSONL field or CSV/TSV column holding the text")
+	maxLen := flag.Int("max-len", 128, "tokens per text")
+	flag.Parse()
+	if err := run(os.Stdout, *dataPath, *textField, *maxLen, flag.Args()); err != nil {
+		fmt.Fprintln(os.Stderr, "soup:", err)
+		os.Exit(1)
+	}
+}
+
+func run(w io.Writer, dataPath, textField string, maxLen int, dirs []string) error {
+	if dataPath == "" || len(dirs) < 2 {
+		return errors.New("give -data FILE and at least two model directories")
+	}
+	tok, err := tokenize.Load(filepath.Join(dirs[0], "tokenizer.json"))
+	if err != nil {
+		return err
+	}
+	want, err := os.ReadFile(filepath.Join(dirs[0], "tokenizer.json"))
+	if err != nil {
+		return err
+	}
+	var models []*model.Model
+	for _, d := range dirs {
+		if got, err := os.ReadFile(filepath.Join(d, "tokenizer.json")); err != nil || !bytes.Equal(got, want) {
+			return fmt.Errorf("%s: its tokenizer.json differs from %s's (or is missing)", d, dirs[0])
+		}
+		m, _, err := model.Load(d, model.LoadOptions{Arch: model.SequenceClassification})
+		if err != nil {
+			return err
+		}
+		models = append(models, m)
+	}
+	labels := models[0].Config.Labels()
+	set, err := data.ReadLabelled([]string{dataPath}, data.LabelOptions{Options: data.Options{TextField: textField}, Labels: labels})
+	if err != nil {
+		return err
+	}
+	score := func(m *model.Model) ([][]float32, error) {
+		return model.NewScorer(m).ScoreTexts(tok, set.Texts, maxLen, 64)
+	}
+	rows := []string{}
+	results := [][][]float32{}
+	mean := make([][]float32, set.Len())
+	for i := range mean {
+		mean[i] = make([]float32, len(labels))
+	}
+	for k, m := range models {
+		p, err := score(m)
+		if err != nil {
+			return err
+		}
+		for i := range p {
+			for j, v := range p[i] {
+				mean[i][j] += v / float32(len(models))
+			}
+		}
+		rows, results = append(rows, dirs[k]), append(results, p)
+	}
+	soup, _, err := model.Load(dirs[0], model.LoadOptions{Arch: model.SequenceClassification})
+	if err != nil {
+		return err
+	}
+	if err := average(soup, models); err != nil {
+		return err
+	}
+	p, err := score(soup)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, "ensemble (mean probability)", "soup (mean weights)")
+	results = append(results, mean, p)
+	for j, label := range labels {
+		y := make([]bool, set.Len())
+		for i := range y {
+			y[i] = set.Labels[i][j]
+		}
+		fmt.Fprintf(w, "%s: %d texts, %d positive\n", label, len(y), set.Positives()[j])
+		for r, res := range results {
+			s := make([]float64, len(res))
+			for i := range res {
+				s[i] = float64(res[i][j])
+			}
+			roc, err := eval.ROCAUC(s, y)
+			if err != nil {
+				return err
+			}
+			pr, err := eval.PRAUC(s, y)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "  %-40s ROC-AUC %.4f  PR-AUC %.4f\n", rows[r], roc, pr)
+		}
+	}
+	return nil
+}
+
+// average sets every parameter of dst to the mean of the same parameter over ms, which must all have
+// dst's parameters, by name and shape.
+func average(dst *model.Model, ms []*model.Model) error {
+	params := dst.Params()
+	for _, m := range ms {
+		src := m.Params()
+		if len(src) != len(params) {
+			return fmt.Errorf("models differ in their number of parameters (%d and %d)", len(src), len(params))
+		}
+		for k, p := range params {
+			if src[k].Name != p.Name || !slices.Equal(src[k].Shape, p.Shape) {
+				return fmt.Errorf("parameter %d is %s%v in one model and %s%v in another", k, src[k].Name, src[k].Shape, p.Name, p.Shape)
+			}
+		}
+	}
+	for k, p := range params {
+		for i := range p.Data {
+			var sum float64
+			for _, m := range ms {
+				sum += float64(m.Params()[k].Data[i])
+			}
+			p.Data[i] = float32(sum / float64(len(ms)))
+		}
+	}
+	return nil
+}

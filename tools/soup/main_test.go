@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vigil-ml/vigil/model"
+	"github.com/vigil-ml/vigil/tokenize"
+)
+
+// classifier returns a tiny classifier over vocab entries, its weights drawn from seed.
+func classifier(t *testing.T, vocab int, labels []string, seed uint64) *model.Model {
+	t.Helper()
+	c, err := model.Preset("tiny", vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.New(c.WithLabels(labels), model.SequenceClassification, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestAverage(t *testing.T) {
+	a, b := classifier(t, 20, []string{"threat"}, 1), classifier(t, 20, []string{"threat"}, 2)
+	dst := classifier(t, 20, []string{"threat"}, 3)
+	if err := average(dst, []*model.Model{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	for k, p := range dst.Params() {
+		for i, v := range p.Data {
+			want := (float64(a.Params()[k].Data[i]) + float64(b.Params()[k].Data[i])) / 2
+			if math.Abs(float64(v)-want) > 1e-7 {
+				t.Fatalf("%s[%d] = %g, want the mean %g", p.Name, i, v, want)
+			}
+		}
+	}
+	two := classifier(t, 20, []string{"threat", "drugs"}, 4)
+	if err := average(dst, []*model.Model{a, two}); err == nil || !strings.Contains(err.Error(), "classifier") {
+		t.Errorf("models with different heads averaged: %v", err)
+	}
+}
+
+// TestRun scores a labelled file with two saved classifiers: one row per model, the ensemble and the
+// soup, for each label.
+func TestRun(t *testing.T) {
+	vocab := []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "we", "meet", "at", "the", "harbour", "dolls"}
+	tok, err := tokenize.New(vocab, tokenize.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var dirs []string
+	for seed := range uint64(2) {
+		d := filepath.Join(dir, "m"+string(rune('a'+seed)))
+		if err := classifier(t, len(vocab), []string{"threat"}, seed+1).Save(d); err != nil {
+			t.Fatal(err)
+		}
+		if err := tok.Save(filepath.Join(d, "tokenizer.json")); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, d)
+	}
+	csv := filepath.Join(dir, "set.csv")
+	os.WriteFile(csv, []byte("text,threat\nwe meet at the harbour,0\nthe dolls,1\nmeet the dolls,1\nat the harbour,0\nwe meet,0\n"), 0o644)
+	var out bytes.Buffer
+	if err := run(&out, csv, "text", 16, dirs); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"threat: 5 texts, 2 positive", dirs[0], dirs[1], "ensemble (mean probability)", "soup (mean weights)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if n := strings.Count(out.String(), "ROC-AUC"); n != 4 {
+		t.Errorf("%d result rows, want 4:\n%s", n, out.String())
+	}
+	if err := run(&out, csv, "text", 16, dirs[:1]); err == nil {
+		t.Error("one model was accepted")
+	}
+}
