@@ -96,6 +96,7 @@ de)
 	;;
 esac
 
+needs() { [[ " $VARIANTS " == *" $1 "* ]]; }   # needs VARIANT: VARIANTS lists it
 log() { printf '%s  %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 done_marker() { echo "$OUT/$1.done"; }
 is_done() { [[ -e $(done_marker "$1") ]]; }
@@ -170,8 +171,9 @@ PRE_EVAL_EVERY=$((PRETRAIN_STEPS / PRE_EVAL_POINTS))
 ADAPT_EVAL_EVERY=$((ADAPT_STEPS / 6))
 log "pretrain $PRETRAIN_STEPS steps (eval every $PRE_EVAL_EVERY), adapt $ADAPT_STEPS steps"
 
-# 2. Pretrain on the generic text. Held out: every PRE_HOLDOUT'th sequence, 500 at most.
-if ! is_done pre; then
+# 2. Pretrain on the generic text, unless only ft-nopre runs. Held out: every PRE_HOLDOUT'th sequence,
+#    500 at most.
+if ! is_done pre && { needs ft-noadapt || needs ft-full; }; then
 	log "pretrain on generic ($GENERIC_LANG)"
 	start=$(date +%s)
 	run_or_resume "$OUT/pre" "$TRAIN" pretrain --model small --tokenizer "$OUT/tok" \
@@ -184,8 +186,8 @@ if ! is_done pre; then
 fi
 
 # 3. Adapt on German: news + the GermEval train texts, or the train texts alone when the generic
-#    text is German (never dev or test).
-if ! is_done adapt; then
+#    text is German (never dev or test). Only ft-full needs it.
+if ! is_done adapt && needs ft-full; then
 	log "adapt on ${ADAPT_DATA[*]}"
 	start=$(date +%s)
 	run_or_resume "$OUT/adapt" "$TRAIN" pretrain --init "$OUT/pre" "${ADAPT_DATA[@]}" \
