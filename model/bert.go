@@ -24,8 +24,8 @@ const (
 )
 
 // Model is a post-LN BERT encoder with one head, computing what Hugging Face's BertForMaskedLM or
-// BertForSequenceClassification computes. Its parameters carry Hugging Face names (Params), so
-// checkpoints move between the two unchanged.
+// BertForSequenceClassification computes, or ELECTRA's discriminator on a BERT encoder. Its
+// parameters carry Hugging Face names (Params), so checkpoints move between the two unchanged.
 //
 // A Model is safe for concurrent forward passes on separate tapes while its parameters do not change.
 type Model struct {
