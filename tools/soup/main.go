@@ -85,7 +85,7 @@ func run(w io.Writer, dataPath, textField string, maxLen int, dirs []string) err
 		}
 		rows, results = append(rows, dirs[k]), append(results, p)
 	}
-	soup, _, err := model.Load(dirs[0], model.LoadOptions{Arch: model.SequenceClassification})
+	soup, err := model.New(models[0].Config, model.SequenceClassification, 0) // average overwrites every weight
 	if err != nil {
 		return err
 	}
