@@ -2,15 +2,18 @@
 // ROC-AUC and PR-AUC per label for each model, for the mean of their probabilities (an ensemble, which
 // costs one model per member at inference) and for the model whose weights are the mean of theirs (a
 // uniform soup, which costs one). A weight average works only for runs that start from the same
-// weights: the same finetune --init and the same head (finetune --set head_seed).
+// weights: the same finetune --init and the same head (finetune --set head_seed). With -scores it also
+// writes the ensemble's probabilities, one CSV row per text in the file's order and one column per
+// label, for comparisons with other models (tools/experiments/tfidf_ensemble.py).
 //
 // Usage:
 //
-//	go run ./tools/soup -data FILE [-text-field text] [-max-len 128] MODEL_DIR...
+//	go run ./tools/soup -data FILE [-text-field text] [-max-len 128] [-scores OUT.csv] MODEL_DIR...
 package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,9 +21,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/vigil-ml/vigil/data"
 	"github.com/vigil-ml/vigil/eval"
+	"github.com/vigil-ml/vigil/internal/atomicfile"
 	"github.com/vigil-ml/vigil/model"
 	"github.com/vigil-ml/vigil/tokenize"
 )
@@ -29,14 +34,15 @@ func main() {
 	dataPath := flag.String("data", "", "labelled CSV/TSV or JSONL file")
 	textField := flag.String("text-field", "text", "JSONL field or CSV/TSV column holding the text")
 	maxLen := flag.Int("max-len", 128, "tokens per text")
+	scores := flag.String("scores", "", "write the ensemble's probabilities to this CSV file")
 	flag.Parse()
-	if err := run(os.Stdout, *dataPath, *textField, *maxLen, flag.Args()); err != nil {
+	if err := run(os.Stdout, *dataPath, *textField, *maxLen, *scores, flag.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, "soup:", err)
 		os.Exit(1)
 	}
 }
 
-func run(w io.Writer, dataPath, textField string, maxLen int, dirs []string) error {
+func run(w io.Writer, dataPath, textField string, maxLen int, scores string, dirs []string) error {
 	if dataPath == "" || len(dirs) < 2 {
 		return errors.New("give -data FILE and at least two model directories")
 	}
@@ -85,6 +91,11 @@ func run(w io.Writer, dataPath, textField string, maxLen int, dirs []string) err
 		}
 		rows, results = append(rows, dirs[k]), append(results, p)
 	}
+	if scores != "" {
+		if err := writeScores(scores, labels, mean); err != nil {
+			return err
+		}
+	}
 	soup, err := model.New(models[0].Config, model.SequenceClassification, 0) // average overwrites every weight
 	if err != nil {
 		return err
@@ -121,6 +132,23 @@ func run(w io.Writer, dataPath, textField string, maxLen int, dirs []string) err
 		}
 	}
 	return nil
+}
+
+// writeScores writes p, one row per text, under a header of the label names.
+func writeScores(path string, labels []string, p [][]float32) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		cw.Write(labels)
+		row := make([]string, len(labels))
+		for _, ps := range p {
+			for j, v := range ps {
+				row[j] = strconv.FormatFloat(float64(v), 'g', -1, 32)
+			}
+			cw.Write(row)
+		}
+		cw.Flush()
+		return cw.Error()
+	})
 }
 
 // average sets every parameter of dst to the mean of the same parameter over ms, which must all have
