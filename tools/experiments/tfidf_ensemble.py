@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""How much a Vigil classifier adds to the TF-IDF baseline on GermEval (needs Debian python3-sklearn).
+
+Fits the reference baseline of ../shared/data/README.md (TF-IDF word 1-2-grams + character 2-5-grams,
+logistic regression, C=3) on train.csv, then prints test ROC-AUC and PR-AUC for TF-IDF alone, for the
+Vigil scores in SCORES.csv (the `violence` column; tools/soup -scores writes it for test.csv) and for
+rank averages of the two with TF-IDF weighted 0.3, 0.5 and 0.7.
+
+  go run ./tools/soup -data ../shared/data/germeval-vio/test.csv -scores /tmp/scores.csv runs/RUN/ft-full-s4{2,3,4,5,6,7}
+  /usr/bin/python3 tools/experiments/tfidf_ensemble.py /tmp/scores.csv
+"""
+import csv
+import os
+import sys
+
+import numpy as np
+from scipy.sparse import hstack
+from scipy.stats import rankdata
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+DATA = os.environ.get("GERMEVAL", "../shared/data/germeval-vio")
+
+
+def load(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [r["text"] for r in rows], np.array([int(r["violence"]) for r in rows])
+
+
+def tfidf_scores(train, y, test):
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+    x = hstack([words.fit_transform(train), chars.fit_transform(train)]).tocsr()
+    xt = hstack([words.transform(test), chars.transform(test)]).tocsr()
+    lr = LogisticRegression(C=3, max_iter=3000, class_weight="balanced").fit(x, y)
+    return lr.predict_proba(xt)[:, 1]
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    train, y = load(os.path.join(DATA, "train.csv"))
+    test, yt = load(os.path.join(DATA, "test.csv"))
+    with open(sys.argv[1], encoding="utf-8", newline="") as f:
+        vigil = np.array([float(r["violence"]) for r in csv.DictReader(f)])
+    if len(vigil) != len(yt):
+        sys.exit(f"{sys.argv[1]}: {len(vigil)} scores for {len(yt)} test texts")
+    tfidf = tfidf_scores(train, y, test)
+    rows = [("TF-IDF", tfidf), ("Vigil", vigil)]
+    for a in (0.3, 0.5, 0.7):
+        rows.append((f"rank average, TF-IDF weight {a}", a * rankdata(tfidf) + (1 - a) * rankdata(vigil)))
+    print("| scores | test ROC-AUC | test PR-AUC |\n|---|---:|---:|")
+    for name, s in rows:
+        print(f"| {name} | {roc_auc_score(yt, s):.3f} | {average_precision_score(yt, s):.3f} |")
+
+
+if __name__ == "__main__":
+    main()
