@@ -59,7 +59,8 @@ FT_SEEDS=${FT_SEEDS:-42 43 44}   # each variant keeps the seed with the best dev
 VARIANTS=${VARIANTS:-ft-full ft-noadapt ft-nopre}   # the fine-tuned variants to run, in this order
 SEED=${SEED:-42}
 GENERIC_LANG=${GENERIC_LANG:-de}
-DE_EXTRA=${DE_EXTRA:-}   # more German text for tok and pre (de-extra.sh writes one), GENERIC_LANG=de only
+DE_EXTRA=${DE_EXTRA:-}   # more German text files for tok and pre (de-extra.sh writes one), GENERIC_LANG=de only
+ADAPT_MORE=${ADAPT_MORE:-}   # files read by adapt besides the train texts, e.g. thesaurus-de.sh's output
 read -ra PRE_EXTRA <<<"${PRE_ARGS---set position_init=sinusoidal --set dropout=0}"
 read -ra ADAPT_EXTRA <<<"${ADAPT_ARGS-}"
 read -ra FT_EXTRA <<<"${FT_ARGS---set dropout=0.1}"
@@ -83,11 +84,11 @@ de)
 	GENERIC=("$DE")
 	GENERIC_DATA=(--data "$DE")
 	TOK_CORPUS=$DE
-	if [[ -n $DE_EXTRA ]]; then
-		GENERIC+=("$DE_EXTRA")
-		GENERIC_DATA+=(--data "$DE_EXTRA")
-		TOK_CORPUS+=,$DE_EXTRA
-	fi
+	for f in $DE_EXTRA; do
+		GENERIC+=("$f")
+		GENERIC_DATA+=(--data "$f")
+		TOK_CORPUS+=,$f
+	done
 	ADAPT_DATA=(--data "$G/train.csv")
 	;;
 *)
@@ -95,6 +96,8 @@ de)
 	exit 2
 	;;
 esac
+
+for f in $ADAPT_MORE; do ADAPT_DATA+=(--data "$f"); done
 
 needs() { [[ " $VARIANTS " == *" $1 "* ]]; }   # needs VARIANT: VARIANTS lists it
 log() { printf '%s  %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
