@@ -53,6 +53,12 @@ type TrainStats struct {
 	// UnknownWords counts occurrences of kept words that the trained
 	// vocabulary encodes as [UNK].
 	UnknownWords int64
+	// KeptWords counts the occurrences of the kept words, Tokens the tokens
+	// the trained vocabulary cuts them into (an [UNK] counts one) and
+	// WholeWords those it encodes as one token other than [UNK]. Tokens per
+	// kept word is the vocabulary's fertility on its corpus: the fewer, the
+	// shorter the sequences and the more words have an embedding of their own.
+	KeptWords, Tokens, WholeWords int64
 }
 
 // Trainer learns a WordPiece vocabulary from text, as Hugging Face's
@@ -186,9 +192,17 @@ func (tr *Trainer) Train() (*Tokenizer, TrainStats, error) {
 	var ids, ends []int32
 	for i, w := range total.words {
 		word = append(word[:0], w...)
+		n := total.counts[i]
+		stats.KeptWords += n
 		var ok bool
 		if ids, ends, ok = t.pieces(word, ids[:0], ends[:0]); !ok {
-			stats.UnknownWords += total.counts[i]
+			stats.UnknownWords += n
+			stats.Tokens += n
+			continue
+		}
+		stats.Tokens += n * int64(len(ids))
+		if len(ids) == 1 {
+			stats.WholeWords += n
 		}
 	}
 	return t, stats, nil

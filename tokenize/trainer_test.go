@@ -190,3 +190,38 @@ func TestCounterPrune(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainerFertility checks the token counts of TrainStats against the trained tokenizer's own
+// encoding of the corpus, with and without unknown words.
+func TestTrainerFertility(t *testing.T) {
+	cases := []struct {
+		name  string
+		opts  TrainerOptions
+		lines []string
+	}{
+		{"generated", TrainerOptions{VocabSize: 120}, generatedText(300)},
+		{"unknown words", TrainerOptions{VocabSize: 11, LimitAlphabet: 2}, []string{"aaaa bbb cc d", "aaa bb"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tok, st := train(t, c.opts, c.lines)
+			var tokens, whole int64
+			for _, e := range tok.EncodeBatch(c.lines, EncodeOptions{}) {
+				tokens += int64(len(e.IDs))
+				for i, s := range e.Tokens {
+					first := !strings.HasPrefix(s, "##")
+					last := i+1 == len(e.Tokens) || !strings.HasPrefix(e.Tokens[i+1], "##")
+					if first && last && e.IDs[i] != tok.Special.Unk {
+						whole++
+					}
+				}
+			}
+			if st.KeptWords != st.Words || st.Tokens != tokens || st.WholeWords != whole {
+				t.Errorf("stats %+v, want %d kept words, %d tokens, %d whole words", st, st.Words, tokens, whole)
+			}
+			if st.Tokens <= st.KeptWords || st.WholeWords == 0 || st.WholeWords+st.UnknownWords >= st.KeptWords {
+				t.Errorf("stats %+v do not exercise words of several tokens and whole words", st)
+			}
+		})
+	}
+}

@@ -126,6 +126,10 @@ func runTokenizer(c *cobra.Command, s tokenizerSettings) error {
 	fmt.Fprintf(w, "  lines %d (%d skipped blank), words %d (%d distinct), bytes %d, invalid UTF-8 bytes %d\n",
 		stats.Records, stats.Skipped, ts.Words, ts.DistinctWords, stats.Bytes, stats.InvalidUTF8)
 	fmt.Fprintf(w, "  coverage: %.3f%% of words become [UNK]\n", 100*unk)
+	if ts.KeptWords > 0 {
+		fmt.Fprintf(w, "  %.3f tokens per word; %.1f%% of words are one token\n",
+			float64(ts.Tokens)/float64(ts.KeptWords), 100*float64(ts.WholeWords)/float64(ts.KeptWords))
+	}
 	return nil
 }
 
