@@ -29,6 +29,8 @@
 #   tools/experiments/germeval-summary.sh               # its tables (needs jq)
 #   tools/experiments/de-extra.sh && DE_EXTRA=runs/de-extra.txt PRETRAIN_STEPS=8000 FT_POS_WEIGHT=none \
 #     OUT=runs/germeval-dex tools/experiments/germeval.sh  # the fourth run: 14.6 MB more German text
+#   DE_EXTRA=runs/de-extra.txt VOCAB=16000 PRETRAIN_STEPS=8000 FT_POS_WEIGHT=none VARIANTS=ft-noadapt \
+#     OUT=runs/germeval-v16000 tools/experiments/germeval.sh  # the best recipe so far (sixth run)
 set -euo pipefail
 
 SHARED=${SHARED:-../shared/data}
