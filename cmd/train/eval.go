@@ -134,7 +134,7 @@ func runEval(c *cobra.Command, s evalSettings) error {
 			return fmt.Errorf("eval: baseline: %w", err)
 		}
 	}
-	m, tok, err := loadClassifier(s.Model)
+	m, tok, err := loadClassifier("eval", s.Model)
 	if err != nil {
 		return err
 	}
@@ -243,23 +243,23 @@ func loadLexicon(name string) (*data.Lexicon, error) {
 
 // loadClassifier loads a fine-tuned model directory and its tokenizer, refusing one whose classifier
 // was never trained.
-func loadClassifier(dir string) (*model.Model, *tokenize.Tokenizer, error) {
+func loadClassifier(command, dir string) (*model.Model, *tokenize.Tokenizer, error) {
 	m, info, err := model.Load(dir, model.LoadOptions{Arch: model.SequenceClassification})
 	if err != nil {
-		return nil, nil, fmt.Errorf("eval: %w", err)
+		return nil, nil, fmt.Errorf("%s: %w", command, err)
 	}
 	if len(info.Initialized) > 0 {
-		return nil, nil, fmt.Errorf("eval: model %s has no trained classifier (missing %s): fine-tune it first", dir, strings.Join(info.Initialized, ", "))
+		return nil, nil, fmt.Errorf("%s: model %s has no trained classifier (missing %s): fine-tune it first", command, dir, strings.Join(info.Initialized, ", "))
 	}
 	if len(m.Config.Labels()) == 0 {
-		return nil, nil, fmt.Errorf("eval: model %s names no labels (id2label)", dir)
+		return nil, nil, fmt.Errorf("%s: model %s names no labels (id2label)", command, dir)
 	}
 	tok, err := tokenize.Load(filepath.Join(dir, "tokenizer.json"))
 	if err != nil {
-		return nil, nil, fmt.Errorf("eval: %w", err)
+		return nil, nil, fmt.Errorf("%s: %w", command, err)
 	}
 	if m.Config.VocabSize != tok.VocabSize() {
-		return nil, nil, fmt.Errorf("eval: model %s: vocab_size %d does not match its tokenizer's %d tokens", dir, m.Config.VocabSize, tok.VocabSize())
+		return nil, nil, fmt.Errorf("%s: model %s: vocab_size %d does not match its tokenizer's %d tokens", command, dir, m.Config.VocabSize, tok.VocabSize())
 	}
 	return m, tok, nil
 }

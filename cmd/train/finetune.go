@@ -286,7 +286,7 @@ func (f *finetuneRun) run(ctx context.Context) error {
 	if !math.IsNaN(res.Best) {
 		fmt.Fprintf(f.out, "best dev PR-AUC %.4f at step %d\n", res.Best, res.BestStep)
 	}
-	if err := f.calibrate(s.Out, devSet, sets.dev.Labels, names); err != nil {
+	if err := f.calibrate(s.Out, devSet, sets.dev.Labels); err != nil {
 		return err
 	}
 	fmt.Fprintf(f.out, "wrote %s in %s\n", s.Out, time.Since(start).Round(time.Second))
@@ -485,7 +485,7 @@ func (f *finetuneRun) readSets() (*finetuneSets, error) {
 
 // calibrate folds dev-fitted temperatures into the best model in dir and stores the thresholds in its
 // config.json. A model already calibrated (by an earlier invocation of the same run) is left alone.
-func (f *finetuneRun) calibrate(dir string, dev *train.ClassSet, labels [][]bool, names []string) error {
+func (f *finetuneRun) calibrate(dir string, dev *train.ClassSet, labels [][]bool) error {
 	m, _, err := model.Load(dir, model.LoadOptions{Arch: model.SequenceClassification})
 	if err != nil {
 		return fmt.Errorf("finetune: calibrate: %w", err)
@@ -498,24 +498,33 @@ func (f *finetuneRun) calibrate(dir string, dev *train.ClassSet, labels [][]bool
 	if err != nil {
 		return fmt.Errorf("finetune: calibrate: %w", err)
 	}
-	heads, err := train.ScoreHeads(logits, labels)
-	if err != nil {
-		return fmt.Errorf("finetune: calibrate: %w", err)
-	}
-	cal, err := train.Calibrate(m, logits, labels, f.s.TargetRecall)
-	if err != nil {
+	if err := calibrateOn(f.out, m, logits, labels, f.s.TargetRecall); err != nil {
 		return fmt.Errorf("finetune: %w", err)
 	}
 	if err := m.Save(dir); err != nil {
 		return fmt.Errorf("finetune: calibrate: %w", err)
 	}
-	rule := "best F1"
-	if f.s.TargetRecall > 0 {
-		rule = fmt.Sprintf("recall >= %g", f.s.TargetRecall)
+	return nil
+}
+
+// calibrateOn fits m's temperatures and thresholds on its dev logits [text][label] (train.Calibrate)
+// and prints what it fitted with the dev scores.
+func calibrateOn(w io.Writer, m *model.Model, logits [][]float64, labels [][]bool, targetRecall float64) error {
+	heads, err := train.ScoreHeads(logits, labels)
+	if err != nil {
+		return fmt.Errorf("calibrate: %w", err)
 	}
-	fmt.Fprintf(f.out, "dev calibration (threshold by %s):\n", rule)
-	for j, name := range names {
-		fmt.Fprintf(f.out, "  %-12s PR-AUC %.4f  ROC-AUC %.4f  T %.3f  dev loss %.4f → %.4f  threshold %.4f  P %.3f  R %.3f  F1 %.3f\n",
+	cal, err := train.Calibrate(m, logits, labels, targetRecall)
+	if err != nil {
+		return err
+	}
+	rule := "best F1"
+	if targetRecall > 0 {
+		rule = fmt.Sprintf("recall >= %g", targetRecall)
+	}
+	fmt.Fprintf(w, "dev calibration (threshold by %s):\n", rule)
+	for j, name := range m.Config.Labels() {
+		fmt.Fprintf(w, "  %-12s PR-AUC %.4f  ROC-AUC %.4f  T %.3f  dev loss %.4f → %.4f  threshold %.4f  P %.3f  R %.3f  F1 %.3f\n",
 			name, heads[j].PRAUC, heads[j].ROCAUC, cal.Temperatures[j], cal.LossBefore[j], cal.LossAfter[j],
 			cal.Thresholds[j], cal.Precision[j], cal.Recall[j], cal.F1[j])
 	}

@@ -17,6 +17,7 @@ func newRootCmd() *cobra.Command {
   train tokenizer   learn a WordPiece vocabulary (Hugging Face tokenizer.json)
   train pretrain    masked-language-model pretraining, or domain adaptation with --init
   train finetune    train, calibrate and threshold one sigmoid head per label
+  train soup        average fine-tuned runs into one model and calibrate it
   train eval        score held-out labels, write a report, gate against a baseline
 
 Settings come from defaults < --config FILE (YAML) < flags < --set key.path=value.
@@ -27,7 +28,7 @@ Errors print one line and exit with status 2.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%s: %w (see %s --help)", c.CommandPath(), err, c.CommandPath())
 	})
-	root.AddCommand(newVersionCmd(), newTokenizerCmd(), newPretrainCmd(), newFinetuneCmd(), newEvalCmd())
+	root.AddCommand(newVersionCmd(), newTokenizerCmd(), newPretrainCmd(), newFinetuneCmd(), newSoupCmd(), newEvalCmd())
 	return root
 }
 

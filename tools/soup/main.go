@@ -1,8 +1,9 @@
 // Command soup compares fine-tuned classifiers with their combinations on a labelled set: it prints
 // ROC-AUC and PR-AUC per label for each model, for the mean of their probabilities (an ensemble, which
 // costs one model per member at inference) and for the model whose weights are the mean of theirs (a
-// uniform soup, which costs one). A weight average works only for runs that start from the same
-// weights: the same finetune --init and the same head (finetune --set head_seed). With -scores it also
+// uniform soup, which costs one; `train soup` builds it as a model directory). A weight average works
+// only for runs that start from the same weights: the same finetune --init and, best, the same head
+// (finetune --set head_seed). With -scores it also
 // writes the ensemble's probabilities, one CSV row per text in the file's order and one column per
 // label, for comparisons with other models (tools/experiments/tfidf_ensemble.py).
 //
@@ -20,7 +21,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 
 	"github.com/vigil-ml/vigil/data"
@@ -28,6 +28,7 @@ import (
 	"github.com/vigil-ml/vigil/internal/atomicfile"
 	"github.com/vigil-ml/vigil/model"
 	"github.com/vigil-ml/vigil/tokenize"
+	"github.com/vigil-ml/vigil/train"
 )
 
 func main() {
@@ -96,11 +97,8 @@ func run(w io.Writer, dataPath, textField string, maxLen int, scores string, dir
 			return err
 		}
 	}
-	soup, err := model.New(models[0].Config, model.SequenceClassification, 0) // average overwrites every weight
+	soup, err := train.Soup(models) // uncalibrates the members, scored above
 	if err != nil {
-		return err
-	}
-	if err := average(soup, models); err != nil {
 		return err
 	}
 	p, err := score(soup)
@@ -149,31 +147,4 @@ func writeScores(path string, labels []string, p [][]float32) error {
 		cw.Flush()
 		return cw.Error()
 	})
-}
-
-// average sets every parameter of dst to the mean of the same parameter over ms, which must all have
-// dst's parameters, by name and shape.
-func average(dst *model.Model, ms []*model.Model) error {
-	params := dst.Params()
-	for _, m := range ms {
-		src := m.Params()
-		if len(src) != len(params) {
-			return fmt.Errorf("models differ in their number of parameters (%d and %d)", len(src), len(params))
-		}
-		for k, p := range params {
-			if src[k].Name != p.Name || !slices.Equal(src[k].Shape, p.Shape) {
-				return fmt.Errorf("parameter %d is %s%v in one model and %s%v in another", k, src[k].Name, src[k].Shape, p.Name, p.Shape)
-			}
-		}
-	}
-	for k, p := range params {
-		for i := range p.Data {
-			var sum float64
-			for _, m := range ms {
-				sum += float64(m.Params()[k].Data[i])
-			}
-			p.Data[i] = float32(sum / float64(len(ms)))
-		}
-	}
-	return nil
 }

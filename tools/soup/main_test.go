@@ -30,26 +30,6 @@ func classifier(t *testing.T, vocab int, labels []string, seed uint64) *model.Mo
 	return m
 }
 
-func TestAverage(t *testing.T) {
-	a, b := classifier(t, 20, []string{"threat"}, 1), classifier(t, 20, []string{"threat"}, 2)
-	dst := classifier(t, 20, []string{"threat"}, 3)
-	if err := average(dst, []*model.Model{a, b}); err != nil {
-		t.Fatal(err)
-	}
-	for k, p := range dst.Params() {
-		for i, v := range p.Data {
-			want := (float64(a.Params()[k].Data[i]) + float64(b.Params()[k].Data[i])) / 2
-			if math.Abs(float64(v)-want) > 1e-7 {
-				t.Fatalf("%s[%d] = %g, want the mean %g", p.Name, i, v, want)
-			}
-		}
-	}
-	two := classifier(t, 20, []string{"threat", "drugs"}, 4)
-	if err := average(dst, []*model.Model{a, two}); err == nil || !strings.Contains(err.Error(), "classifier") {
-		t.Errorf("models with different heads averaged: %v", err)
-	}
-}
-
 // TestRun scores a labelled file with two saved classifiers: one row per model, the ensemble and the
 // soup, for each label.
 func TestRun(t *testing.T) {
