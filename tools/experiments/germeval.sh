@@ -10,6 +10,9 @@
 #        ft-full     from adapt   (generic text + train texts)
 #        ft-noadapt  from pre     (generic text only)
 #        ft-nopre    from init    (a fresh `small` with the same tokenizer and start; see step 0)
+#   5. with SOUP=1, average each variant's seeds into one model (train soup, calibrated on dev.csv)
+#      and evaluate it on test.csv: $OUT/<variant>-soup. The seeds then share one classifier head
+#      (FT_HEAD_SEED, default SEED), so that they differ in data order and dropout only.
 #
 # The defaults are the best recipe so far (docs/BENCHMARKS.md, "Third run"): the generic text is the
 # German news (GENERIC_LANG=de), an 8,000-entry tokenizer, 6,000 pretraining steps with sine-wave
@@ -58,14 +61,17 @@ FT_WARMUP=${FT_WARMUP:-60}
 FT_PATIENCE=${FT_PATIENCE:-4}
 FT_POS_WEIGHT=${FT_POS_WEIGHT:-auto}   # finetune --pos-weight: auto (negatives/positives) or none
 FT_SEEDS=${FT_SEEDS:-42 43 44}   # each variant keeps the seed with the best dev PR-AUC
+SOUP=${SOUP:-}   # 1: also average each variant's seeds into one model (step 5)
 VARIANTS=${VARIANTS:-ft-full ft-noadapt ft-nopre}   # the fine-tuned variants to run, in this order
 SEED=${SEED:-42}
+FT_HEAD_SEED=${FT_HEAD_SEED:-${SOUP:+$SEED}}   # finetune head_seed; empty: each run's --seed
 GENERIC_LANG=${GENERIC_LANG:-de}
 DE_EXTRA=${DE_EXTRA:-}   # more German text files for tok and pre (de-extra.sh writes one), GENERIC_LANG=de only
 ADAPT_MORE=${ADAPT_MORE:-}   # files read by adapt besides the train texts, e.g. thesaurus-de.sh's output
 read -ra PRE_EXTRA <<<"${PRE_ARGS---set position_init=sinusoidal --set dropout=0}"
 read -ra ADAPT_EXTRA <<<"${ADAPT_ARGS-}"
 read -ra FT_EXTRA <<<"${FT_ARGS---set dropout=0.1}"
+[[ -z $FT_HEAD_SEED ]] || FT_EXTRA+=(--set "head_seed=$FT_HEAD_SEED")
 
 G=$SHARED/germeval-vio
 # Generic English, without agnews-test.csv (different columns). The order matters: a short run reads
@@ -239,6 +245,15 @@ finetune_eval() {
 		"$TRAIN" eval --model "$OUT/$name" --data "$G/test.csv" --labels violence --id-field id \
 			--lexicon de --report "$OUT/$name/report-test"
 		mark_done "$name-eval"
+	fi
+	if [[ -n $SOUP ]] && ! is_done "$name-soup"; then
+		local members=()
+		for seed in $FT_SEEDS; do members+=("$OUT/$name-s$seed"); done
+		log "soup of $name: ${#members[@]} seeds, evaluated on test"
+		"$TRAIN" soup --out "$OUT/$name-soup" --overwrite "${members[@]}"
+		"$TRAIN" eval --model "$OUT/$name-soup" --data "$G/test.csv" --labels violence --id-field id \
+			--lexicon de --report "$OUT/$name-soup/report-test"
+		mark_done "$name-soup"
 	fi
 }
 
