@@ -58,11 +58,12 @@ type Layer struct {
 }
 
 // MLMHead predicts masked tokens: a dense+GELU+LayerNorm transform, then the decoder, whose weight is the
-// word-embedding table (tied) and whose bias is cls.predictions.bias.
+// word-embedding table (tied) or, with tie_word_embeddings false, cls.predictions.decoder.weight, and
+// whose bias is cls.predictions.bias.
 type MLMHead struct {
 	Transform     Dense
 	TransformNorm Norm
-	Decoder       *tensor.Tensor // the word embeddings, [vocab, hidden]
+	Decoder       *tensor.Tensor // [vocab, hidden]: the word embeddings when tied
 	Bias          *tensor.Tensor
 }
 
@@ -129,8 +130,11 @@ func New(c Config, arch Architecture, seed uint64) (*Model, error) {
 			Transform:     r.dense("cls.predictions.transform.dense", h, h),
 			TransformNorm: r.norm("cls.predictions.transform.LayerNorm", h, c.LayerNormEps),
 			Decoder:       m.Embeddings.Word,
-			Bias:          r.add("cls.predictions.bias", initZeros, c.VocabSize),
 		}
+		if !c.TiedDecoder() {
+			m.MLM.Decoder = r.add(decoderWeight, initNormal, c.VocabSize, h)
+		}
+		m.MLM.Bias = r.add("cls.predictions.bias", initZeros, c.VocabSize)
 	case ReplacedTokenDetection:
 		m.RTD = &RTDHead{
 			Transform: r.dense("discriminator_predictions.dense", h, h),
@@ -144,7 +148,7 @@ func New(c Config, arch Architecture, seed uint64) (*Model, error) {
 }
 
 // Params returns the trainable parameters in a fixed order; each tensor's Name is its Hugging Face name.
-// The tied MLM decoder weight appears once, as the word embeddings.
+// A tied MLM decoder weight appears once, as the word embeddings.
 func (m *Model) Params() []*tensor.Tensor { return m.reg.params }
 
 // Param returns the parameter with the given Hugging Face name.

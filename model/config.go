@@ -37,6 +37,10 @@ type Config struct {
 	InitializerRange          float64  `json:"initializer_range" yaml:"initializer_range"`
 	PadTokenID                int      `json:"pad_token_id" yaml:"pad_token_id"`
 	PositionEmbeddingType     string   `json:"position_embedding_type" yaml:"position_embedding_type"`
+	// TieWordEmbeddings false gives the masked-LM head a decoder weight of its own
+	// (cls.predictions.decoder.weight) instead of the word embeddings; nil or true ties them, as
+	// Hugging Face does by default.
+	TieWordEmbeddings *bool `json:"tie_word_embeddings,omitempty" yaml:"tie_word_embeddings,omitempty"`
 
 	// The classification fields: one sigmoid output per label, named by id as Hugging Face names them.
 	ID2Label          map[int]string `json:"id2label,omitempty" yaml:"id2label,omitempty"`
@@ -137,6 +141,9 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// TiedDecoder reports whether the masked-LM decoder is the word-embedding table (tie_word_embeddings).
+func (c Config) TiedDecoder() bool { return c.TieWordEmbeddings == nil || *c.TieWordEmbeddings }
 
 // Labels returns the classification labels in id order, or nil when the config names none.
 func (c Config) Labels() []string {

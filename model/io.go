@@ -19,14 +19,15 @@ const (
 	WeightsFile = "model.safetensors"
 )
 
-// tiedDecoder is the name Hugging Face gives the MLM decoder weight when it is stored untied.
-const tiedDecoder = "cls.predictions.decoder.weight"
+// decoderWeight is the name Hugging Face gives the MLM decoder weight when it is stored apart from the
+// word embeddings: always when tie_word_embeddings is false, sometimes as a copy when it is tied.
+const decoderWeight = "cls.predictions.decoder.weight"
 
 // decoderBias is the MLM bias under the decoder's name, which older checkpoints use.
 const decoderBias = "cls.predictions.decoder.bias"
 
 // Save writes m to dir as a Hugging Face model directory: config.json, with "architectures" naming
-// m's head, and model.safetensors. The tied decoder weight is stored once, as the word embeddings,
+// m's head, and model.safetensors. A tied decoder weight is stored once, as the word embeddings,
 // as Hugging Face stores it. Both files are replaced atomically.
 func (m *Model) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -137,10 +138,10 @@ func Load(dir string, opt LoadOptions) (*Model, LoadInfo, error) {
 	if len(missing) > 0 {
 		return nil, info, fmt.Errorf("model: load %s: the checkpoint lacks encoder tensors %s", weights, strings.Join(missing, ", "))
 	}
-	if dec, ok := byName[tiedDecoder]; ok && m.MLM != nil {
-		delete(byName, tiedDecoder)
+	if dec, ok := byName[decoderWeight]; ok && m.MLM != nil && c.TiedDecoder() {
+		delete(byName, decoderWeight)
 		if !slices.Equal(dec.Data, m.MLM.Decoder.Data) {
-			info.Notes = append(info.Notes, tiedDecoder+" differs from the word embeddings: the decoder is tied to the word embeddings, as Hugging Face ties it")
+			info.Notes = append(info.Notes, decoderWeight+" differs from the word embeddings: the decoder is tied to the word embeddings, as config.json's tie_word_embeddings says")
 		}
 	}
 	for _, t := range byName {

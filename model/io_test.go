@@ -44,9 +44,22 @@ func sameParams(a, b *Model) (string, bool) {
 }
 
 func TestSaveLoadRoundTrip(t *testing.T) {
-	for _, arch := range []Architecture{MaskedLM, SequenceClassification} {
-		t.Run(string(arch), func(t *testing.T) {
+	untied := false
+	tests := []struct {
+		name    string
+		arch    Architecture
+		tie     *bool
+		decoder bool // model.safetensors holds decoderWeight
+	}{
+		{"masked-LM", MaskedLM, nil, false},
+		{"masked-LM untied", MaskedLM, &untied, true},
+		{"classifier", SequenceClassification, nil, false},
+	}
+	for _, tc := range tests {
+		arch := tc.arch
+		t.Run(tc.name, func(t *testing.T) {
 			c := testConfig(50).WithLabels([]string{"threat", "drugs"})
+			c.TieWordEmbeddings = tc.tie
 			m := newModel(t, c, arch, 7)
 			// Perturb every parameter so ones, zeros and the padding row are tested too.
 			for i, p := range m.Params() {
@@ -78,8 +91,14 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := f.Get(tiedDecoder); ok {
-				t.Errorf("the tied decoder weight is stored twice")
+			if _, ok := f.Get(decoderWeight); ok != tc.decoder {
+				t.Errorf("%s stored: %v, want %v", decoderWeight, ok, tc.decoder)
+			}
+			if got.Config.TiedDecoder() != (tc.tie == nil) {
+				t.Errorf("config.json reads back with tie_word_embeddings %v", got.Config.TieWordEmbeddings)
+			}
+			if got.MLM != nil && (got.MLM.Decoder == got.Embeddings.Word) == tc.decoder {
+				t.Errorf("decoder tied to the word embeddings: %v, want %v", got.MLM.Decoder == got.Embeddings.Word, !tc.decoder)
 			}
 			if f.Metadata["format"] != "pt" {
 				t.Errorf("metadata %v, want format pt", f.Metadata)
@@ -139,15 +158,15 @@ func TestLoadHuggingFaceVariants(t *testing.T) {
 	}{
 		{name: "untied decoder equal to the embeddings", edit: func(ts []safetensors.Tensor) []safetensors.Tensor {
 			w := wordEmbeddings(ts)
-			w.Name = tiedDecoder
+			w.Name = decoderWeight
 			return append(ts, w)
 		}},
 		{name: "untied decoder that differs", edit: func(ts []safetensors.Tensor) []safetensors.Tensor {
 			w := wordEmbeddings(ts)
-			w.Name, w.Data = tiedDecoder, slices.Clone(w.Data)
+			w.Name, w.Data = decoderWeight, slices.Clone(w.Data)
 			w.Data[3]++
 			return append(ts, w)
-		}, note: tiedDecoder},
+		}, note: decoderWeight},
 		{name: "BertModel checkpoint", edit: rename(func(n string) string {
 			if strings.HasPrefix(n, "cls.") {
 				return ""
@@ -280,5 +299,49 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoadUntied loads a checkpoint with its own decoder weight (tie_word_embeddings false) as a
+// classifier, which leaves the decoder unused, and one that lacks the weight, which starts it afresh.
+func TestLoadUntied(t *testing.T) {
+	untied := false
+	c := testConfig(40)
+	c.TieWordEmbeddings = &untied
+	m := newModel(t, c, MaskedLM, 3)
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	_, info, err := Load(dir, LoadOptions{Arch: SequenceClassification, Labels: []string{"threat"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(info.Unused, decoderWeight) || len(info.Unused) != 6 || len(info.Notes) != 0 {
+		t.Errorf("as a classifier: unused %v, notes %v; want the six MLM head tensors", info.Unused, info.Notes)
+	}
+
+	path := filepath.Join(dir, WeightsFile)
+	f, err := safetensors.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := safetensors.Write(path, rename(func(n string) string {
+		if n == decoderWeight {
+			return ""
+		}
+		return n
+	})(f.Tensors), nil); err != nil {
+		t.Fatal(err)
+	}
+	got, info, err := Load(dir, LoadOptions{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(info.Initialized, []string{decoderWeight}) {
+		t.Errorf("without the decoder weight: initialised %v", info.Initialized)
+	}
+	if name, ok := sameParams(m, got); !ok { // seed 3 draws the decoder as m drew it
+		t.Errorf("%s differs from the saved model", name)
 	}
 }

@@ -98,8 +98,8 @@ func ints(v []float32) []int32 {
 }
 
 // TestTorchReference checks logits, loss and every parameter gradient of the three heads against the
-// PyTorch reimplementation of BertForMaskedLM, BertForSequenceClassification and ELECTRA's
-// discriminator.
+// PyTorch reimplementation of BertForMaskedLM (with a tied and with an untied decoder),
+// BertForSequenceClassification and ELECTRA's discriminator.
 func TestTorchReference(t *testing.T) {
 	type want = *safetensors.File
 	tests := []struct {
@@ -108,6 +108,9 @@ func TestTorchReference(t *testing.T) {
 		loss   func(*Model, *tensor.Tape, *Batch, want) (*tensor.Tensor, error)
 	}{
 		{"bert_mlm",
+			func(m *Model, t *tensor.Tape, b *Batch) (*tensor.Tensor, error) { return m.MLMLogits(t, b, nil) },
+			func(m *Model, t *tensor.Tape, b *Batch, _ want) (*tensor.Tensor, error) { return m.MLMLoss(t, b, nil) }},
+		{"bert_mlm_untied", // tie_word_embeddings false: the decoder has a weight of its own
 			func(m *Model, t *tensor.Tape, b *Batch) (*tensor.Tensor, error) { return m.MLMLogits(t, b, nil) },
 			func(m *Model, t *tensor.Tape, b *Batch, _ want) (*tensor.Tensor, error) { return m.MLMLoss(t, b, nil) }},
 		{"bert_cls",

@@ -46,9 +46,10 @@ type pretrainSettings struct {
 	HoldoutEvery  int      `yaml:"holdout_every" json:"holdout_every"`
 	EvalSequences int      `yaml:"eval_sequences" json:"eval_sequences"`
 	ShuffleBlock  int      `yaml:"shuffle_block" json:"shuffle_block"`
-	Dropout       *float64 `yaml:"dropout" json:"dropout,omitempty"`             // nil: the model's
-	PositionInit  string   `yaml:"position_init" json:"position_init,omitempty"` // "" is positionNormal
-	Objective     string   `yaml:"objective" json:"objective,omitempty"`         // "" is objectiveMLM
+	Dropout       *float64 `yaml:"dropout" json:"dropout,omitempty"`                         // nil: the model's
+	PositionInit  string   `yaml:"position_init" json:"position_init,omitempty"`             // "" is positionNormal
+	TieDecoder    *bool    `yaml:"tie_word_embeddings" json:"tie_word_embeddings,omitempty"` // nil: the model's
+	Objective     string   `yaml:"objective" json:"objective,omitempty"`                     // "" is objectiveMLM
 	GeneratorSize float64  `yaml:"generator_size" json:"generator_size,omitempty"`
 	RTDWeight     float64  `yaml:"rtd_weight" json:"rtd_weight,omitempty"`
 }
@@ -138,8 +139,9 @@ Settings without a flag (--config FILE or --set key=value): decay (linear, cosin
 weight_decay, clip_norm, mask_prob, holdout_every, eval_sequences, shuffle_block, dropout (the hidden
 and attention dropout, recorded in config.json; default: the model's), position_init (normal, or
 sinusoidal: a new model's position embeddings start as sine waves, which shortens the phase in which
-masked-LM loss stalls at word frequencies; not with --init), objective (mlm or electra), generator_size
-and rtd_weight (electra only).`,
+masked-LM loss stalls at word frequencies; not with --init), tie_word_embeddings (false gives a new
+model's masked-LM decoder a weight of its own instead of the word embeddings, recorded in config.json;
+not with --init), objective (mlm or electra), generator_size and rtd_weight (electra only).`,
 		Example: `  train pretrain --model tiny --tokenizer runs/tok --data news.txt --out runs/pre --max-steps 2000
   train pretrain --init runs/pre --data chats.jsonl --out runs/adapt --epochs 3 --lr 1e-4
   train pretrain --model small --tokenizer runs/tok --out runs/untrained --epochs 0
@@ -450,6 +452,9 @@ func (p *pretrainRun) startModel(cfg model.Config, initModel *model.Model) (pret
 	arch := s.arch()
 	m := initModel
 	if m == nil {
+		if s.TieDecoder != nil {
+			cfg.TieWordEmbeddings = s.TieDecoder
+		}
 		var err error
 		if m, err = model.New(cfg, arch, s.Seed); err != nil {
 			return nil, fmt.Errorf("pretrain: %w", err)
@@ -522,6 +527,8 @@ func checkPretrainSettings(s pretrainSettings, cfg model.Config) error {
 		return fmt.Errorf("pretrain: unknown position_init %q (want %s or %s)", s.PositionInit, positionNormal, positionSinusoidal)
 	case s.PositionInit != "" && s.Init != "":
 		return errors.New("pretrain: position_init applies to a new model; --init keeps the position embeddings of its directory")
+	case s.TieDecoder != nil && s.Init != "":
+		return errors.New("pretrain: tie_word_embeddings applies to a new model; --init keeps the decoder of its directory")
 	case s.Objective != "" && s.Objective != objectiveMLM && s.Objective != objectiveElectra:
 		return fmt.Errorf("pretrain: unknown objective %q (want %s or %s)", s.Objective, objectiveMLM, objectiveElectra)
 	case !(s.GeneratorSize > 0 && s.GeneratorSize <= 1):

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -171,6 +172,32 @@ func TestPretrainStartSettings(t *testing.T) {
 	}
 }
 
+// TestPretrainUntiedDecoder pretrains a model whose masked-LM decoder has its own weight, and
+// fine-tunes from it: the decoder is left behind without a warning.
+func TestPretrainUntiedDecoder(t *testing.T) {
+	dir, _, labelled, _ := finetuneFixture(t)
+	tok, corpus := filepath.Join(dir, "tok"), filepath.Join(dir, "corpus.txt") // pretrainFixture's
+	untied := filepath.Join(dir, "untied")
+	if _, stderr, code := run(t, append(pretrainArgs(tok, corpus, untied, "3"), "--set", "tie_word_embeddings=false")...); code != 0 {
+		t.Fatalf("pretrain: exit %d: %s", code, stderr)
+	}
+	m, info, err := model.Load(untied, model.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, ok := m.Param("cls.predictions.decoder.weight")
+	if m.Config.TiedDecoder() || !ok || len(info.Warnings()) > 0 {
+		t.Fatalf("tie_word_embeddings %v, decoder weight stored: %v, warnings %v", m.Config.TieWordEmbeddings, ok, info.Warnings())
+	}
+	if slices.Equal(dec.Data, m.Embeddings.Word.Data) {
+		t.Error("the decoder weight equals the word embeddings")
+	}
+	stdout, stderr, code := run(t, finetuneArgs(untied, labelled, filepath.Join(dir, "ft"), "2")...)
+	if code != 0 || strings.Contains(stderr, "--init") || !strings.Contains(stdout, "new head parameters") {
+		t.Errorf("finetune from the untied model: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
 // TestPretrainUntrainedFinetune fine-tunes from an untrained directory, and writes one from --init.
 func TestPretrainUntrainedFinetune(t *testing.T) {
 	dir, base, labelled, _ := finetuneFixture(t)
@@ -224,6 +251,7 @@ func TestPretrainUntrainedBadInput(t *testing.T) {
 		{"seq_len beyond positions", []string{"--tokenizer", tok, "--epochs", "0", "--seq-len", "4096"}, "max_position_embeddings"},
 		{"unknown position_init", []string{"--tokenizer", tok, "--epochs", "0", "--set", "position_init=rotary"}, "unknown position_init"},
 		{"position_init with init", []string{"--init", base, "--epochs", "0", "--set", "position_init=sinusoidal"}, "new model"},
+		{"tie_word_embeddings with init", []string{"--init", base, "--epochs", "0", "--set", "tie_word_embeddings=false"}, "new model"},
 		{"dropout of one", []string{"--tokenizer", tok, "--epochs", "0", "--set", "dropout=1"}, "dropout 1 must be in [0, 1)"},
 		{"negative dropout", []string{"--init", base, "--epochs", "0", "--set", "dropout=-0.1"}, "dropout -0.1"},
 	}

@@ -6,7 +6,8 @@ discriminator head on the BERT encoder (ElectraForPreTraining's head and loss:
 dense+GELU, one logit per token, BCE over the attended tokens): post-LN layers,
 exact erf GELU, learned absolute positions, token types, additive attention
 mask, the MLM head's dense+GELU+LayerNorm transform and a decoder tied to the
-word embeddings, nn.Embedding's padding_idx semantics (the lookup adds no
+word embeddings (or, for bert_mlm_untied, a decoder weight of its own, as with
+tie_word_embeddings false), nn.Embedding's padding_idx semantics (the lookup adds no
 gradient to the padding row), evaluation mode (no dropout).
 
 Weights are drawn in float32 and the reference is computed in float64 from
@@ -81,9 +82,11 @@ def param_shapes(head):
         dense(p + "intermediate.dense", inter, h)
         dense(p + "output.dense", h, inter)
         norm(p + "output.LayerNorm")
-    if head == "mlm":
+    if head in ("mlm", "mlm_untied"):
         dense("cls.predictions.transform.dense", h, h)
         norm("cls.predictions.transform.LayerNorm")
+        if head == "mlm_untied":
+            out.append(("cls.predictions.decoder.weight", [c["vocab_size"], h], "weight"))
         out.append(("cls.predictions.bias", [c["vocab_size"]], "bias"))
     elif head == "rtd":
         dense("discriminator_predictions.dense", h, h)
@@ -165,7 +168,8 @@ def mlm(p, ids, types, mask, labels):
     h = encode(p, ids, types, mask)
     t = F.gelu(linear(p, "cls.predictions.transform.dense", h))
     t = layer_norm(p, "cls.predictions.transform.LayerNorm", t, CONFIG["layer_norm_eps"])
-    logits = F.linear(t, p["bert.embeddings.word_embeddings.weight"], p["cls.predictions.bias"])
+    decoder = p.get("cls.predictions.decoder.weight", p["bert.embeddings.word_embeddings.weight"])
+    logits = F.linear(t, decoder, p["cls.predictions.bias"])
     loss = F.cross_entropy(logits.reshape(-1, CONFIG["vocab_size"]), labels.reshape(-1), ignore_index=-100)
     return logits, loss
 
@@ -214,8 +218,10 @@ def write_case(name, head, seed):
     ids, types, mask, labels = make_batch(gen)
     config = dict(CONFIG)
     inputs = {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
-    if head == "mlm":
+    if head in ("mlm", "mlm_untied"):
         config["architectures"] = ["BertForMaskedLM"]
+        if head == "mlm_untied":
+            config["tie_word_embeddings"] = False
         logits, loss = mlm(params, ids, types, mask, labels)
         inputs["labels"] = labels
     elif head == "rtd":
@@ -252,3 +258,4 @@ if __name__ == "__main__":
     write_case("bert_mlm", "mlm", 1)
     write_case("bert_cls", "cls", 2)
     write_case("bert_rtd", "rtd", 3)
+    write_case("bert_mlm_untied", "mlm_untied", 4)
