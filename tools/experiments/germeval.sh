@@ -14,7 +14,7 @@
 #      and evaluate it on test.csv: $OUT/<variant>-soup. The seeds then share one classifier head
 #      (FT_HEAD_SEED, default SEED), so that they differ in data order and dropout only.
 #
-# The defaults are the best recipe so far (docs/BENCHMARKS.md, "Third run"): the generic text is the
+# The defaults are the third run's recipe (docs/BENCHMARKS.md, "Third run"): the generic text is the
 # German news (GENERIC_LANG=de), an 8,000-entry tokenizer, 6,000 pretraining steps with sine-wave
 # position embeddings and no dropout (PRE_ARGS), 600 adaptation steps, fine-tuning with dropout 0.1
 # (FT_ARGS) at lr 1e-4 over three seeds: about 50 minutes on 2 cores. GENERIC_LANG=en is the first
@@ -33,7 +33,8 @@
 #   tools/experiments/de-extra.sh && DE_EXTRA=runs/de-extra.txt PRETRAIN_STEPS=8000 FT_POS_WEIGHT=none \
 #     OUT=runs/germeval-dex tools/experiments/germeval.sh  # the fourth run: 14.6 MB more German text
 #   DE_EXTRA=runs/de-extra.txt VOCAB=16000 PRETRAIN_STEPS=8000 FT_POS_WEIGHT=none VARIANTS=ft-noadapt \
-#     OUT=runs/germeval-v16000 tools/experiments/germeval.sh  # the best recipe so far (sixth run)
+#     FT_SEEDS="42 43 44 45 46 47" SOUP=1 OUT=runs/germeval-v16k-soup tools/experiments/germeval.sh
+#     # the best recipe so far (seventh run): $OUT/ft-noadapt-soup, six seeds averaged into one model
 set -euo pipefail
 
 SHARED=${SHARED:-../shared/data}
