@@ -149,7 +149,11 @@ func runSoup(w, errOut io.Writer, s soupSettings, overwrite bool) error {
 	worst := make([]float64, len(labels))
 	mean := soupMember{Dir: "member mean", PRAUC: map[string]float64{}, ROCAUC: map[string]float64{}}
 	for i, m := range members {
-		r, err := scoreMember(names[i], m, batches, dev.Labels)
+		logits, err := train.Logits(m, batches)
+		if err != nil {
+			return fmt.Errorf("soup: %s: %w", names[i], err)
+		}
+		r, err := scoreLogits(names[i], labels, logits, dev.Labels)
 		if err != nil {
 			return err
 		}
@@ -168,7 +172,11 @@ func runSoup(w, errOut io.Writer, s soupSettings, overwrite bool) error {
 	if err != nil {
 		return err
 	}
-	if found.Soup, err = scoreMember("soup", soup, batches, dev.Labels); err != nil {
+	logits, err := train.Logits(soup, batches)
+	if err != nil {
+		return fmt.Errorf("soup: %w", err)
+	}
+	if found.Soup, err = scoreLogits("soup", labels, logits, dev.Labels); err != nil {
 		return err
 	}
 	printScores(w, found.Soup, labels)
@@ -177,10 +185,6 @@ func runSoup(w, errOut io.Writer, s soupSettings, overwrite bool) error {
 			fmt.Fprintf(errOut, "train: warning: the soup's dev PR-AUC for %s, %.4f, is below every member's (lowest %.4f): the members are too far apart to average (fine-tune them from one --init and one head_seed)\n",
 				l, found.Soup.PRAUC[l], worst[j])
 		}
-	}
-	logits, err := train.Logits(soup, batches)
-	if err != nil {
-		return fmt.Errorf("soup: %w", err)
 	}
 	if err := calibrateOn(w, soup, logits, dev.Labels, s.TargetRecall); err != nil {
 		return fmt.Errorf("soup: %w", err)
@@ -276,18 +280,14 @@ func soupProvenance(errOut io.Writer, s *soupSettings) error {
 	return nil
 }
 
-// scoreMember measures m on dev batches, per label.
-func scoreMember(name string, m *model.Model, batches []train.ClassBatch, labels [][]bool) (soupMember, error) {
-	logits, err := train.Logits(m, batches)
-	if err != nil {
-		return soupMember{}, fmt.Errorf("soup: %s: %w", name, err)
-	}
-	heads, err := train.ScoreHeads(logits, labels)
+// scoreLogits measures a model's dev logits [text][label] against the dev labels, per label.
+func scoreLogits(name string, labels []string, logits [][]float64, truth [][]bool) (soupMember, error) {
+	heads, err := train.ScoreHeads(logits, truth)
 	if err != nil {
 		return soupMember{}, fmt.Errorf("soup: dev: %w", err)
 	}
 	r := soupMember{Dir: name, PRAUC: map[string]float64{}, ROCAUC: map[string]float64{}}
-	for j, l := range m.Config.Labels() {
+	for j, l := range labels {
 		r.PRAUC[l], r.ROCAUC[l] = heads[j].PRAUC, heads[j].ROCAUC
 	}
 	return r, nil
