@@ -20,38 +20,38 @@ import (
 
 // pretrainSettings are the settings of `train pretrain`; run.json records them.
 type pretrainSettings struct {
-	Model         string   `yaml:"model" json:"model,omitempty"` // "" with --init; defaultModel otherwise
-	Tokenizer     string   `yaml:"tokenizer" json:"tokenizer"`
-	Init          string   `yaml:"init" json:"init"`
-	Data          []string `yaml:"data" json:"data"`
-	Format        string   `yaml:"format" json:"format"`
-	TextField     string   `yaml:"text_field" json:"text_field"`
-	Out           string   `yaml:"out" json:"out"`
-	MaxSteps      int      `yaml:"max_steps" json:"max_steps"`
-	Epochs        float64  `yaml:"epochs" json:"epochs"`
-	BatchSize     int      `yaml:"batch_size" json:"batch_size"`
-	GradAccum     int      `yaml:"grad_accum" json:"grad_accum"`
-	SeqLen        int      `yaml:"seq_len" json:"seq_len"`
-	LineByLine    bool     `yaml:"line_by_line" json:"line_by_line"`
-	LR            float64  `yaml:"lr" json:"lr"`
-	Warmup        int      `yaml:"warmup" json:"warmup"`
-	Decay         string   `yaml:"decay" json:"decay"`
-	WeightDecay   float64  `yaml:"weight_decay" json:"weight_decay"`
-	ClipNorm      float64  `yaml:"clip_norm" json:"clip_norm"`
-	SaveEvery     int      `yaml:"save_every" json:"save_every"`
-	EvalEvery     int      `yaml:"eval_every" json:"eval_every"`
-	Seed          uint64   `yaml:"seed" json:"seed"`
-	MaskProb      float64  `yaml:"mask_prob" json:"mask_prob"`
-	WholeWord     bool     `yaml:"whole_word" json:"whole_word"`
-	HoldoutEvery  int      `yaml:"holdout_every" json:"holdout_every"`
-	EvalSequences int      `yaml:"eval_sequences" json:"eval_sequences"`
-	ShuffleBlock  int      `yaml:"shuffle_block" json:"shuffle_block"`
-	Dropout       *float64 `yaml:"dropout" json:"dropout,omitempty"`                         // nil: the model's
-	PositionInit  string   `yaml:"position_init" json:"position_init,omitempty"`             // "" is positionNormal
-	TieDecoder    *bool    `yaml:"tie_word_embeddings" json:"tie_word_embeddings,omitempty"` // nil: the model's
-	Objective     string   `yaml:"objective" json:"objective,omitempty"`                     // "" is objectiveMLM
-	GeneratorSize float64  `yaml:"generator_size" json:"generator_size,omitempty"`
-	RTDWeight     float64  `yaml:"rtd_weight" json:"rtd_weight,omitempty"`
+	Model             string   `yaml:"model" json:"model,omitempty"` // "" with --init; defaultModel otherwise
+	Tokenizer         string   `yaml:"tokenizer" json:"tokenizer"`
+	Init              string   `yaml:"init" json:"init"`
+	Data              []string `yaml:"data" json:"data"`
+	Format            string   `yaml:"format" json:"format"`
+	TextField         string   `yaml:"text_field" json:"text_field"`
+	Out               string   `yaml:"out" json:"out"`
+	MaxSteps          int      `yaml:"max_steps" json:"max_steps"`
+	Epochs            float64  `yaml:"epochs" json:"epochs"`
+	BatchSize         int      `yaml:"batch_size" json:"batch_size"`
+	GradAccum         int      `yaml:"grad_accum" json:"grad_accum"`
+	SeqLen            int      `yaml:"seq_len" json:"seq_len"`
+	LineByLine        bool     `yaml:"line_by_line" json:"line_by_line"`
+	LR                float64  `yaml:"lr" json:"lr"`
+	Warmup            int      `yaml:"warmup" json:"warmup"`
+	Decay             string   `yaml:"decay" json:"decay"`
+	WeightDecay       float64  `yaml:"weight_decay" json:"weight_decay"`
+	ClipNorm          float64  `yaml:"clip_norm" json:"clip_norm"`
+	SaveEvery         int      `yaml:"save_every" json:"save_every"`
+	EvalEvery         int      `yaml:"eval_every" json:"eval_every"`
+	Seed              uint64   `yaml:"seed" json:"seed"`
+	MaskProb          float64  `yaml:"mask_prob" json:"mask_prob"`
+	WholeWord         bool     `yaml:"whole_word" json:"whole_word"`
+	HoldoutEvery      int      `yaml:"holdout_every" json:"holdout_every"`
+	EvalSequences     int      `yaml:"eval_sequences" json:"eval_sequences"`
+	ShuffleBlock      int      `yaml:"shuffle_block" json:"shuffle_block"`
+	Dropout           *float64 `yaml:"dropout" json:"dropout,omitempty"`                         // nil: the model's
+	PositionInit      string   `yaml:"position_init" json:"position_init,omitempty"`             // "" is positionNormal
+	TieWordEmbeddings *bool    `yaml:"tie_word_embeddings" json:"tie_word_embeddings,omitempty"` // nil: the model's
+	Objective         string   `yaml:"objective" json:"objective,omitempty"`                     // "" is objectiveMLM
+	GeneratorSize     float64  `yaml:"generator_size" json:"generator_size,omitempty"`
+	RTDWeight         float64  `yaml:"rtd_weight" json:"rtd_weight,omitempty"`
 }
 
 // pretrainData is what run.json records about the corpus.
@@ -452,8 +452,8 @@ func (p *pretrainRun) startModel(cfg model.Config, initModel *model.Model) (pret
 	arch := s.arch()
 	m := initModel
 	if m == nil {
-		if s.TieDecoder != nil {
-			cfg.TieWordEmbeddings = s.TieDecoder
+		if s.TieWordEmbeddings != nil {
+			cfg.TieWordEmbeddings = s.TieWordEmbeddings
 		}
 		var err error
 		if m, err = model.New(cfg, arch, s.Seed); err != nil {
@@ -527,7 +527,7 @@ func checkPretrainSettings(s pretrainSettings, cfg model.Config) error {
 		return fmt.Errorf("pretrain: unknown position_init %q (want %s or %s)", s.PositionInit, positionNormal, positionSinusoidal)
 	case s.PositionInit != "" && s.Init != "":
 		return errors.New("pretrain: position_init applies to a new model; --init keeps the position embeddings of its directory")
-	case s.TieDecoder != nil && s.Init != "":
+	case s.TieWordEmbeddings != nil && s.Init != "":
 		return errors.New("pretrain: tie_word_embeddings applies to a new model; --init keeps the decoder of its directory")
 	case s.Objective != "" && s.Objective != objectiveMLM && s.Objective != objectiveElectra:
 		return fmt.Errorf("pretrain: unknown objective %q (want %s or %s)", s.Objective, objectiveMLM, objectiveElectra)
