@@ -12,23 +12,31 @@ import (
 	"github.com/vigil-ml/vigil/train"
 )
 
-// TestSoupCommand averages two runs fine-tuned on the keyword task from one --init and head_seed: the
-// soup must be their mean, calibrated on the dev file their run.json records, must rank dev well, and
-// must load in train eval.
-func TestSoupCommand(t *testing.T) {
+// soupFixture is finetuneFixture with a dev file of 120 rows and a function that fine-tunes a member
+// for steps steps into dir/name.
+func soupFixture(t *testing.T, steps string) (dir, base, dev string, member func(name string, extra ...string) string) {
+	t.Helper()
 	dir, base, labelled, _ := finetuneFixture(t)
 	csv, _ := labelledCSV(120, 2)
-	dev := filepath.Join(dir, "dev.csv")
+	dev = filepath.Join(dir, "dev.csv")
 	if err := os.WriteFile(dev, []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	member := func(name string, extra ...string) string {
+	member = func(name string, extra ...string) string {
 		out := filepath.Join(dir, name)
-		if _, stderr, code := run(t, append(finetuneArgs(base, labelled, out, "60"), extra...)...); code != 0 {
+		if _, stderr, code := run(t, append(finetuneArgs(base, labelled, out, steps), extra...)...); code != 0 {
 			t.Fatalf("finetune %s: exit %d: %s", name, code, stderr)
 		}
 		return out
 	}
+	return dir, base, dev, member
+}
+
+// TestSoupCommand averages two runs fine-tuned on the keyword task from one --init and head_seed: the
+// soup must be their mean, calibrated on the dev file their run.json records, must rank dev well, and
+// must load in train eval.
+func TestSoupCommand(t *testing.T) {
+	dir, _, dev, member := soupFixture(t, "60")
 	a := member("a", "--dev", dev, "--seed", "1", "--set", "head_seed=7")
 	b := member("b", "--dev", dev, "--seed", "2", "--set", "head_seed=7")
 
@@ -107,17 +115,7 @@ func TestSoupCommand(t *testing.T) {
 }
 
 func TestSoupBadInput(t *testing.T) {
-	dir, base, labelled, _ := finetuneFixture(t)
-	csv, _ := labelledCSV(120, 2)
-	dev := filepath.Join(dir, "dev.csv")
-	os.WriteFile(dev, []byte(csv), 0o644)
-	member := func(name string, extra ...string) string {
-		out := filepath.Join(dir, name)
-		if _, stderr, code := run(t, append(finetuneArgs(base, labelled, out, "2"), extra...)...); code != 0 {
-			t.Fatalf("finetune %s: exit %d: %s", name, code, stderr)
-		}
-		return out
-	}
+	dir, base, dev, member := soupFixture(t, "2")
 	a := member("a", "--dev", dev, "--seed", "1", "--set", "head_seed=7")
 	split := member("split", "--seed", "3") // dev split off the training file, another head seed
 
