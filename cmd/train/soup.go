@@ -249,7 +249,7 @@ func soupProvenance(errOut io.Writer, s *soupSettings) error {
 	}
 	heads := map[uint64]bool{}
 	for i, r := range runs {
-		if r.Init != runs[0].Init {
+		if !samePath(r.Init, runs[0].Init) {
 			return fmt.Errorf("soup: %s was fine-tuned from %s, %s from %s: only runs from one --init can be averaged",
 				dirs[i], r.Init, dirs[0], runs[0].Init)
 		}
@@ -278,6 +278,17 @@ func soupProvenance(errOut io.Writer, s *soupSettings) error {
 		s.MaxLen = runs[0].MaxLen
 	}
 	return nil
+}
+
+// samePath reports whether a and b name one file or directory, through symbolic links when both
+// exist.
+func samePath(a, b string) bool {
+	ra, errA := filepath.EvalSymlinks(a)
+	rb, errB := filepath.EvalSymlinks(b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	return ra == rb
 }
 
 // scoreLogits measures a model's dev logits [text][label] against the dev labels, per label.

@@ -120,17 +120,14 @@ func TestSoupBadInput(t *testing.T) {
 	split := member("split", "--seed", "3") // dev split off the training file, another head seed
 
 	// A copy of a whose run.json says it started elsewhere.
-	other := filepath.Join(dir, "other")
-	os.MkdirAll(other, 0o755)
-	for _, name := range []string{"config.json", "model.safetensors", "tokenizer.json", "run.json"} {
-		b, err := os.ReadFile(filepath.Join(a, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if name == "run.json" {
-			b = []byte(strings.Replace(string(b), `"init": "`+base, `"init": "`+base+"-elsewhere", 1))
-		}
-		os.WriteFile(filepath.Join(other, name), b, 0o644)
+	other := copyRun(t, a, filepath.Join(dir, "other"), base, base+"-elsewhere")
+	// A copy of a whose run.json names its --init through a symbolic link: the same start.
+	if err := os.Symlink(base, base+"-link"); err != nil {
+		t.Fatal(err)
+	}
+	linked := copyRun(t, a, filepath.Join(dir, "linked"), base, base+"-link")
+	if _, stderr, code := run(t, "soup", "--out", filepath.Join(dir, "s0"), a, linked); code != 0 {
+		t.Errorf("--init through a link: exit %d: %s", code, stderr)
 	}
 	// A run without a trained classifier.
 	untrained := filepath.Join(dir, "untrained")
@@ -165,4 +162,26 @@ func TestSoupBadInput(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "2 different seeds") {
 		t.Errorf("different head seeds: exit %d, stderr %q", code, stderr)
 	}
+}
+
+// copyRun copies the model directory of the fine-tuning run src to dst, its run.json naming init
+// instead of was as the --init.
+func copyRun(t *testing.T, src, dst, was, init string) string {
+	t.Helper()
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"config.json", "model.safetensors", "tokenizer.json", "run.json"} {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "run.json" {
+			b = []byte(strings.Replace(string(b), `"init": "`+was+`"`, `"init": "`+init+`"`, 1))
+		}
+		if err := os.WriteFile(filepath.Join(dst, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
 }
