@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 
+	"github.com/vigil-ml/vigil/internal/config"
 	"github.com/vigil-ml/vigil/model"
 )
 
@@ -46,7 +46,7 @@ func Soup(members []*model.Model) (*model.Model, error) {
 			return nil, fmt.Errorf("soup: model %d is %s, not a classifier", i+1, m.Arch)
 		}
 		if c := soupConfig(m.Config); !reflect.DeepEqual(c, base) {
-			return nil, fmt.Errorf("soup: model %d's config.json differs from model 1's in %s", i+1, configDifference(c, base))
+			return nil, fmt.Errorf("soup: model %d's config.json differs from model 1's in %s", i+1, config.FirstDifference(c, base, "json"))
 		}
 		if err := Uncalibrate(m); err != nil {
 			return nil, fmt.Errorf("soup: model %d: %w", i+1, err)
@@ -67,16 +67,4 @@ func soupConfig(c model.Config) model.Config {
 	c.HiddenDropoutProb, c.AttentionProbsDropoutProb, c.ClassifierDropout = 0, 0, nil
 	c.Temperatures, c.Thresholds = nil, nil
 	return c
-}
-
-// configDifference names the config.json key of the first field in which a and b differ.
-func configDifference(a, b model.Config) string {
-	va, vb, t := reflect.ValueOf(a), reflect.ValueOf(b), reflect.TypeOf(a)
-	for i := range t.NumField() {
-		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			return name
-		}
-	}
-	return "nothing"
 }

@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 
 	"github.com/spf13/pflag"
 	"github.com/vigil-ml/vigil/configs"
+	"github.com/vigil-ml/vigil/internal/config"
 	"github.com/vigil-ml/vigil/model"
 	"github.com/vigil-ml/vigil/tokenize"
 	"github.com/vigil-ml/vigil/train"
@@ -57,7 +57,7 @@ func resumeSettings[S any](command, out string, given S, onlyOut bool) (S, error
 	}
 	reflect.ValueOf(&saved).Elem().FieldByName("Out").SetString(out)
 	if !onlyOut {
-		if key := firstDifference(given, saved); key != "" {
+		if key := config.FirstDifference(given, saved, "yaml"); key != "" {
 			return saved, fmt.Errorf("%s: --resume: setting %s differs from the run's (see %s); repeat the original settings or give only --out and --resume",
 				command, key, filepath.Join(out, train.RunFile))
 		}
@@ -66,19 +66,6 @@ func resumeSettings[S any](command, out string, given S, onlyOut bool) (S, error
 		return saved, fmt.Errorf("%s: --resume: %w", command, err)
 	}
 	return saved, nil
-}
-
-// firstDifference returns the yaml key of the first field in which a and b, structs of one type,
-// differ, or "".
-func firstDifference(a, b any) string {
-	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
-	for i := range va.NumField() {
-		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
-			name, _, _ := strings.Cut(va.Type().Field(i).Tag.Get("yaml"), ",")
-			return name
-		}
-	}
-	return ""
 }
 
 // startRunDir writes the files a new run begins with: the tokenizer, the initial model and run.json

@@ -90,6 +90,19 @@ func Resolve(dst any, file string, fs *pflag.FlagSet, bindings []Binding, sets [
 	return fromTree(tree, dst)
 }
 
+// FirstDifference returns the key, as the struct tag named tag gives it (e.g. "yaml" or "json"), of
+// the first field in which a and b, structs of one type, differ; "" when they are equal.
+func FirstDifference(a, b any, tag string) string {
+	va, vb, t := reflect.ValueOf(a), reflect.ValueOf(b), reflect.TypeOf(a)
+	for i := range t.NumField() {
+		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get(tag), ",")
+			return name
+		}
+	}
+	return ""
+}
+
 // Dump renders settings as YAML, for run records and --help examples.
 func Dump(v any) ([]byte, error) { return yaml.Marshal(v) }
 

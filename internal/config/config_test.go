@@ -139,3 +139,29 @@ func TestFlagBindings(t *testing.T) {
 		t.Errorf("unbound flag: err = %v", err)
 	}
 }
+
+func TestFirstDifference(t *testing.T) {
+	type settings struct {
+		Name  string   `yaml:"name" json:"name,omitempty"`
+		Files []string `yaml:"files" json:"files"`
+		Rate  *float64 `yaml:"rate,omitempty" json:"rate"`
+	}
+	half, other := 0.5, 0.5
+	base := settings{Name: "a", Files: []string{"x"}, Rate: &half}
+	tests := []struct {
+		name string
+		b    settings
+		tag  string
+		want string
+	}{
+		{"equal, pointers compared by value", settings{Name: "a", Files: []string{"x"}, Rate: &other}, "yaml", ""},
+		{"slice", settings{Name: "a", Files: []string{"y"}, Rate: &half}, "yaml", "files"},
+		{"first of two", settings{Name: "b", Files: nil, Rate: &half}, "json", "name"},
+		{"options cut", settings{Name: "a", Files: []string{"x"}}, "yaml", "rate"},
+	}
+	for _, tc := range tests {
+		if got := FirstDifference(base, tc.b, tc.tag); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
