@@ -51,6 +51,14 @@ type finetuneSettings struct {
 	HeadSeed     *uint64  `yaml:"head_seed" json:"head_seed,omitempty"` // nil: Seed
 }
 
+// headSeed is the seed of the new classifier head: head_seed when set, else seed.
+func (s finetuneSettings) headSeed() uint64 {
+	if s.HeadSeed != nil {
+		return *s.HeadSeed
+	}
+	return s.Seed
+}
+
 func defaultFinetuneSettings() finetuneSettings {
 	return finetuneSettings{
 		TextField: "text", Epochs: 3, BatchSize: 32, MaxLen: 128, LR: 5e-5, Decay: string(train.DecayLinear),
@@ -326,11 +334,7 @@ func (f *finetuneRun) prepare() (*tokenize.Tokenizer, *model.Model, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("finetune: --init: %w", err)
 	}
-	headSeed := s.Seed
-	if s.HeadSeed != nil {
-		headSeed = *s.HeadSeed
-	}
-	m, info, err := model.Load(s.Init, model.LoadOptions{Arch: model.SequenceClassification, Labels: s.Labels, Seed: headSeed})
+	m, info, err := model.Load(s.Init, model.LoadOptions{Arch: model.SequenceClassification, Labels: s.Labels, Seed: s.headSeed()})
 	if err != nil {
 		return nil, nil, fmt.Errorf("finetune: --init: %w", err)
 	}

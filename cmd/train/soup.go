@@ -253,11 +253,7 @@ func soupProvenance(errOut io.Writer, s *soupSettings) error {
 			return fmt.Errorf("soup: %s was fine-tuned from %s, %s from %s: only runs from one --init can be averaged",
 				dirs[i], r.Init, dirs[0], runs[0].Init)
 		}
-		head := r.Seed
-		if r.HeadSeed != nil {
-			head = *r.HeadSeed
-		}
-		heads[head] = true
+		heads[r.headSeed()] = true
 	}
 	if len(heads) > 1 {
 		fmt.Fprintf(errOut, "train: note: the members' classifier heads start from %d different seeds; with one head_seed (--set head_seed=N) their average is closer to each of them\n", len(heads))
