@@ -258,10 +258,14 @@ func soupProvenance(errOut io.Writer, s *soupSettings) error {
 	if len(heads) > 1 {
 		fmt.Fprintf(errOut, "train: note: the members' classifier heads start from %d different seeds; with one head_seed (--set head_seed=N) their average is closer to each of them\n", len(heads))
 	}
+	all := len(runs) == len(s.Models)
+	if s.MaxLen == 0 && all && !slices.ContainsFunc(runs, func(r finetuneSettings) bool { return r.MaxLen != runs[0].MaxLen }) {
+		s.MaxLen = runs[0].MaxLen
+	}
 	if len(s.Dev) > 0 {
 		return nil
 	}
-	if len(runs) < len(s.Models) || len(runs[0].Dev) == 0 {
+	if !all || len(runs[0].Dev) == 0 {
 		return errors.New("soup: no dev set: give --dev FILE (the members' run.json records no --dev file for all of them)")
 	}
 	for i, r := range runs {
@@ -270,9 +274,6 @@ func soupProvenance(errOut io.Writer, s *soupSettings) error {
 		}
 	}
 	s.Dev, s.TextField, s.Format = runs[0].Dev, runs[0].TextField, runs[0].Format
-	if s.MaxLen == 0 && !slices.ContainsFunc(runs, func(r finetuneSettings) bool { return r.MaxLen != runs[0].MaxLen }) {
-		s.MaxLen = runs[0].MaxLen
-	}
 	return nil
 }
 

@@ -162,6 +162,13 @@ func TestSoupBadInput(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "2 different seeds") {
 		t.Errorf("different head seeds: exit %d, stderr %q", code, stderr)
 	}
+	// With --dev, max_len still comes from the members.
+	var s7 struct {
+		Config soupSettings `json:"config"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "s7", "run.json")); err != nil || json.Unmarshal(b, &s7) != nil || s7.Config.MaxLen != 32 {
+		t.Errorf("soup with --dev: max_len %d, want the members' 32 (%v)", s7.Config.MaxLen, err)
+	}
 }
 
 // copyRun copies the model directory of the fine-tuning run src to dst, its run.json naming init
