@@ -4,7 +4,8 @@
 Fits the reference baseline of ../shared/data/README.md (TF-IDF word 1-2-grams + character 2-5-grams,
 logistic regression, C=3) on train.csv, then prints test ROC-AUC and PR-AUC for TF-IDF alone, for the
 Vigil scores in SCORES.csv (the `violence` column; tools/soup -scores writes it for test.csv) and for
-rank averages of the two with TF-IDF weighted 0.3, 0.5 and 0.7.
+rank averages of the two with TF-IDF weighted 0.3, 0.5 and 0.7; and, first, TF-IDF's scores on dev.csv,
+to set beside the dev scores `train finetune` reports.
 
   go run ./tools/soup -data ../shared/data/germeval-vio/test.csv -scores /tmp/scores.csv runs/RUN/ft-full-s4{2,3,4,5,6,7}
   /usr/bin/python3 tools/experiments/tfidf_ensemble.py /tmp/scores.csv
@@ -47,6 +48,9 @@ def main():
         vigil = np.array([float(r["violence"]) for r in csv.DictReader(f)])
     if len(vigil) != len(yt):
         sys.exit(f"{sys.argv[1]}: {len(vigil)} scores for {len(yt)} test texts")
+    dev, yd = load(os.path.join(DATA, "dev.csv"))
+    d = tfidf_scores(train, y, dev)
+    print(f"TF-IDF on dev: ROC-AUC {roc_auc_score(yd, d):.3f}, PR-AUC {average_precision_score(yd, d):.3f}\n")
     tfidf = tfidf_scores(train, y, test)
     rows = [("TF-IDF", tfidf), ("Vigil", vigil)]
     for a in (0.3, 0.5, 0.7):
