@@ -30,13 +30,13 @@ def load(path):
     return [r["text"] for r in rows], np.array([int(r["violence"]) for r in rows])
 
 
-def tfidf_scores(train, y, test):
+def tfidf_scores(train, y, *sets):
+    """Fits the baseline on train once and returns its probabilities for each of sets."""
     words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
     x = hstack([words.fit_transform(train), chars.fit_transform(train)]).tocsr()
-    xt = hstack([words.transform(test), chars.transform(test)]).tocsr()
     lr = LogisticRegression(C=3, max_iter=3000, class_weight="balanced").fit(x, y)
-    return lr.predict_proba(xt)[:, 1]
+    return [lr.predict_proba(hstack([words.transform(s), chars.transform(s)]).tocsr())[:, 1] for s in sets]
 
 
 def main():
@@ -49,9 +49,8 @@ def main():
     if len(vigil) != len(yt):
         sys.exit(f"{sys.argv[1]}: {len(vigil)} scores for {len(yt)} test texts")
     dev, yd = load(os.path.join(DATA, "dev.csv"))
-    d = tfidf_scores(train, y, dev)
+    d, tfidf = tfidf_scores(train, y, dev, test)
     print(f"TF-IDF on dev: ROC-AUC {roc_auc_score(yd, d):.3f}, PR-AUC {average_precision_score(yd, d):.3f}\n")
-    tfidf = tfidf_scores(train, y, test)
     rows = [("TF-IDF", tfidf), ("Vigil", vigil)]
     for a in (0.3, 0.5, 0.7):
         rows.append((f"rank average, TF-IDF weight {a}", a * rankdata(tfidf) + (1 - a) * rankdata(vigil)))
