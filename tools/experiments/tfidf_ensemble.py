@@ -4,11 +4,14 @@
 Fits the reference baseline of ../shared/data/README.md (TF-IDF word 1-2-grams + character 2-5-grams,
 logistic regression, C=3) on train.csv, then prints test ROC-AUC and PR-AUC for TF-IDF alone, for the
 Vigil scores in SCORES.csv (the `violence` column; tools/soup -scores writes it for test.csv) and for
-rank averages of the two with TF-IDF weighted 0.3, 0.5 and 0.7; and, first, TF-IDF's scores on dev.csv,
-to set beside the dev scores `train finetune` reports.
+rank averages of the two with TF-IDF weighted 0.3, 0.5 and 0.7; first, TF-IDF's scores on dev.csv,
+to set beside the dev scores `train finetune` reports; last, Vigil's lead over TF-IDF on test with a 95%
+interval from a paired bootstrap (the same resampled rows score both), which says whether a gap is
+larger than the test set's noise; and where each model ranks the test positives and negatives on
+average. --show-text N also prints the N positives Vigil ranks furthest below TF-IDF, with their text.
 
   go run ./tools/soup -data ../shared/data/germeval-vio/test.csv -scores /tmp/scores.csv runs/RUN/ft-full-s4{2,3,4,5,6,7}
-  /usr/bin/python3 tools/experiments/tfidf_ensemble.py /tmp/scores.csv
+  /usr/bin/python3 tools/experiments/tfidf_ensemble.py [--show-text N] /tmp/scores.csv
 """
 import csv
 import os
@@ -40,8 +43,13 @@ def tfidf_scores(train, y, *sets):
 
 
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    show = 0
+    if len(args) == 3 and args[0] == "--show-text":
+        show, args = int(args[1]), args[2:]
+    if len(args) != 1:
         sys.exit(__doc__)
+    sys.argv[1:] = args
     train, y = load(os.path.join(DATA, "train.csv"))
     test, yt = load(os.path.join(DATA, "test.csv"))
     with open(sys.argv[1], encoding="utf-8", newline="") as f:
@@ -57,6 +65,37 @@ def main():
     print("| scores | test ROC-AUC | test PR-AUC |\n|---|---:|---:|")
     for name, s in rows:
         print(f"| {name} | {roc_auc_score(yt, s):.3f} | {average_precision_score(yt, s):.3f} |")
+    print()
+    paired_bootstrap(yt, vigil, tfidf)
+    misses(yt, vigil, tfidf, test, show)
+
+
+def misses(y, a, b, texts, show):
+    """Prints where each model ranks the positives and the negatives on average (percentiles of the
+    test set) and, with show > 0, the texts of the show positives Vigil ranks furthest below TF-IDF."""
+    ra, rb = rankdata(a) / len(a), rankdata(b) / len(b)
+    for name, cls in (("positives", y == 1), ("negatives", y == 0)):
+        print(f"mean percentile rank of the test {name}: Vigil {100 * ra[cls].mean():.0f}, TF-IDF {100 * rb[cls].mean():.0f}")
+    pos = np.flatnonzero(y == 1)
+    for i in pos[np.argsort(ra[pos] - rb[pos])][:show]:
+        print(f"  Vigil {100 * ra[i]:3.0f}  TF-IDF {100 * rb[i]:3.0f}  {texts[i][:120]}")
+
+
+def paired_bootstrap(y, a, b, resamples=2000, seed=0):
+    """Prints Vigil's lead over TF-IDF on test with a 95% interval from a paired, stratified bootstrap:
+    each resample draws the positives and the negatives with replacement, the same rows for both."""
+    rng = np.random.default_rng(seed)
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    diffs = {"ROC-AUC": [], "PR-AUC": []}
+    for _ in range(resamples):
+        i = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+        diffs["ROC-AUC"].append(roc_auc_score(y[i], a[i]) - roc_auc_score(y[i], b[i]))
+        diffs["PR-AUC"].append(average_precision_score(y[i], a[i]) - average_precision_score(y[i], b[i]))
+    for name, metric in (("ROC-AUC", roc_auc_score), ("PR-AUC", average_precision_score)):
+        d = np.array(diffs[name])
+        lo, hi = np.percentile(d, [2.5, 97.5])
+        print(f"Vigil minus TF-IDF, test {name}: {metric(y, a) - metric(y, b):+.3f} [{lo:+.3f}, {hi:+.3f}], "
+              f"Vigil ahead in {100 * np.mean(d > 0):.0f}% of {resamples} paired resamples")
 
 
 if __name__ == "__main__":
