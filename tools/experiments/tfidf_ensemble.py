@@ -49,13 +49,13 @@ def main():
         show, args = int(args[1]), args[2:]
     if len(args) != 1:
         sys.exit(__doc__)
-    sys.argv[1:] = args
+    scores = args[0]
     train, y = load(os.path.join(DATA, "train.csv"))
     test, yt = load(os.path.join(DATA, "test.csv"))
-    with open(sys.argv[1], encoding="utf-8", newline="") as f:
+    with open(scores, encoding="utf-8", newline="") as f:
         vigil = np.array([float(r["violence"]) for r in csv.DictReader(f)])
     if len(vigil) != len(yt):
-        sys.exit(f"{sys.argv[1]}: {len(vigil)} scores for {len(yt)} test texts")
+        sys.exit(f"{scores}: {len(vigil)} scores for {len(yt)} test texts")
     dev, yd = load(os.path.join(DATA, "dev.csv"))
     d, tfidf = tfidf_scores(train, y, dev, test)
     print(f"TF-IDF on dev: ROC-AUC {roc_auc_score(yd, d):.3f}, PR-AUC {average_precision_score(yd, d):.3f}\n")
@@ -86,17 +86,12 @@ def paired_bootstrap(y, a, b, resamples=2000, seed=0):
     each resample draws the positives and the negatives with replacement, the same rows for both."""
     rng = np.random.default_rng(seed)
     pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    diffs = {"ROC-AUC": [], "PR-AUC": []}
-    for _ in range(resamples):
-        i = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
-        diffs["ROC-AUC"].append(roc_auc_score(y[i], a[i]) - roc_auc_score(y[i], b[i]))
-        diffs["PR-AUC"].append(average_precision_score(y[i], a[i]) - average_precision_score(y[i], b[i]))
+    draws = [np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))]) for _ in range(resamples)]
     for name, metric in (("ROC-AUC", roc_auc_score), ("PR-AUC", average_precision_score)):
-        d = np.array(diffs[name])
+        d = np.array([metric(y[i], a[i]) - metric(y[i], b[i]) for i in draws])
         lo, hi = np.percentile(d, [2.5, 97.5])
         print(f"Vigil minus TF-IDF, test {name}: {metric(y, a) - metric(y, b):+.3f} [{lo:+.3f}, {hi:+.3f}], "
               f"Vigil ahead in {100 * np.mean(d > 0):.0f}% of {resamples} paired resamples")
-
 
 if __name__ == "__main__":
     main()
