@@ -13,6 +13,7 @@ average. --show-text N also prints the N positives Vigil ranks furthest below TF
   go run ./tools/soup -data ../shared/data/germeval-vio/test.csv -scores /tmp/scores.csv runs/RUN/ft-full-s4{2,3,4,5,6,7}
   /usr/bin/python3 tools/experiments/tfidf_ensemble.py [--show-text N] /tmp/scores.csv
 """
+import argparse
 import csv
 import os
 import sys
@@ -43,13 +44,12 @@ def tfidf_scores(train, y, *sets):
 
 
 def main():
-    args = sys.argv[1:]
-    show = 0
-    if len(args) == 3 and args[0] == "--show-text":
-        show, args = int(args[1]), args[2:]
-    if len(args) != 1:
-        sys.exit(__doc__)
-    scores = args[0]
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--show-text", type=int, default=0, metavar="N",
+                   help="list the N positives Vigil ranks furthest below TF-IDF, with their text")
+    p.add_argument("scores", help="CSV of Vigil's test probabilities (a violence column)")
+    args = p.parse_args()
+    scores, show = args.scores, args.show_text
     train, y = load(os.path.join(DATA, "train.csv"))
     test, yt = load(os.path.join(DATA, "test.csv"))
     with open(scores, encoding="utf-8", newline="") as f:
