@@ -61,6 +61,7 @@ FT_EVAL_EVERY=${FT_EVAL_EVERY:-85}
 FT_WARMUP=${FT_WARMUP:-60}
 FT_PATIENCE=${FT_PATIENCE:-4}
 FT_POS_WEIGHT=${FT_POS_WEIGHT:-auto}   # finetune --pos-weight: auto (negatives/positives) or none
+FT_TRAIN=${FT_TRAIN:-}   # fine-tuning data in place of train.csv, e.g. synonym_aug.py's augmented copy
 FT_SEEDS=${FT_SEEDS:-42 43 44}   # each variant keeps the seed with the best dev PR-AUC
 SOUP=${SOUP:-}   # 1: also average each variant's seeds into one model (step 5)
 VARIANTS=${VARIANTS:-ft-full ft-noadapt ft-nopre}   # the fine-tuned variants to run, in this order
@@ -68,6 +69,7 @@ SEED=${SEED:-42}
 FT_HEAD_SEED=${FT_HEAD_SEED:-${SOUP:+$SEED}}   # finetune head_seed; empty: each run's --seed
 GENERIC_LANG=${GENERIC_LANG:-de}
 DE_EXTRA=${DE_EXTRA:-}   # more German text files for tok and pre (de-extra.sh writes one), GENERIC_LANG=de only
+TOKENIZER=${TOKENIZER:-}   # a tokenizer directory to use instead of learning one (unigram-de.sh writes one)
 ADAPT_MORE=${ADAPT_MORE:-}   # files read by adapt besides the train texts, e.g. thesaurus-de.sh's output
 read -ra PRE_EXTRA <<<"${PRE_ARGS---set position_init=sinusoidal --set dropout=0}"
 read -ra ADAPT_EXTRA <<<"${ADAPT_ARGS-}"
@@ -150,7 +152,12 @@ if [[ -z $TRAIN ]]; then
 fi
 
 # 1. Tokenizer: lowercase, accents kept (ä ö ü ß stay distinct).
-if ! is_done tok; then
+if ! is_done tok && [[ -n $TOKENIZER ]]; then
+	log "tokenizer from $TOKENIZER"
+	mkdir -p "$OUT/tok"
+	cp "$TOKENIZER/tokenizer.json" "$OUT/tok/"
+	mark_done tok
+elif ! is_done tok; then
 	log "tokenizer ($VOCAB)"
 	"$TRAIN" tokenizer --corpus "$TOK_CORPUS" --corpus "$G/train.csv" --text-field text \
 		--vocab-size "$VOCAB" --lowercase --out "$OUT/tok"
@@ -227,7 +234,7 @@ finetune_eval() {
 		is_done "$run" && continue
 		log "finetune $run from $init"
 		start=$(date +%s)
-		run_or_resume "$OUT/$run" "$TRAIN" finetune --init "$init" --train "$G/train.csv" \
+		run_or_resume "$OUT/$run" "$TRAIN" finetune --init "$init" --train "${FT_TRAIN:-$G/train.csv}" \
 			--dev "$G/dev.csv" --test "$G/test.csv" --labels violence --id-field id \
 			--max-len "$SEQ_LEN" --batch-size "$FT_BATCH" --epochs "$FT_EPOCHS" --lr "$FT_LR" \
 			--set warmup="$FT_WARMUP" --pos-weight "$FT_POS_WEIGHT" --eval-every "$FT_EVAL_EVERY" \
