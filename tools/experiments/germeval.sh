@@ -151,16 +151,17 @@ if [[ -z $TRAIN ]]; then
 	fi
 fi
 
-# 1. Tokenizer: lowercase, accents kept (ä ö ü ß stay distinct).
-if ! is_done tok && [[ -n $TOKENIZER ]]; then
-	log "tokenizer from $TOKENIZER"
-	mkdir -p "$OUT/tok"
-	cp "$TOKENIZER/tokenizer.json" "$OUT/tok/"
-	mark_done tok
-elif ! is_done tok; then
-	log "tokenizer ($VOCAB)"
-	"$TRAIN" tokenizer --corpus "$TOK_CORPUS" --corpus "$G/train.csv" --text-field text \
-		--vocab-size "$VOCAB" --lowercase --out "$OUT/tok"
+# 1. Tokenizer: lowercase, accents kept (ä ö ü ß stay distinct), or a copy of TOKENIZER's.
+if ! is_done tok; then
+	if [[ -n $TOKENIZER ]]; then
+		log "tokenizer from $TOKENIZER"
+		mkdir -p "$OUT/tok"
+		cp "$TOKENIZER/tokenizer.json" "$OUT/tok/"
+	else
+		log "tokenizer ($VOCAB)"
+		"$TRAIN" tokenizer --corpus "$TOK_CORPUS" --corpus "$G/train.csv" --text-field text \
+			--vocab-size "$VOCAB" --lowercase --out "$OUT/tok"
+	fi
 	mark_done tok
 fi
 
