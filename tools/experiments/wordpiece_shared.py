@@ -46,10 +46,10 @@ def main():
     max_chars = model["max_input_chars_per_word"]
 
     def segment(text):
-        out = []
+        pieces = []
         for w in words(text):
-            out.extend(wordpiece(vocab, prefix, max_chars, w) or [w])
-        return " ".join(out)
+            pieces.extend(wordpiece(vocab, prefix, max_chars, w) or [w])
+        return " ".join(pieces)
 
     by_id = sorted(vocab, key=vocab.get)[SPECIALS:]
     n = write_tokenizer(out, template, (p[len(prefix):] if p.startswith(prefix) else p for p in by_id))
