@@ -4,10 +4,11 @@
 A post is violent when any part of it is, so two posts written one after the other make a new
 example whose label is the OR of theirs. Writes TRAIN.csv followed by K pairs per training text: the
 text, then (or, at random, before it) another text drawn at random, joined by a space, labelled 1 when
-either is. Pairs longer than MAX space-separated units (default 100: below the 128 tokens
-fine-tuning keeps of a pre-segmented text) are drawn again, so that a cut never hides the part that
-makes a pair positive; a text longer than MAX alone gets no pairs. Each short explicit positive then appears in many contexts, which rewards the classifier
-for what the violent words say wherever they stand, as the bag-of-n-grams baselines score them.
+either is. The partner is drawn among the texts that keep the pair within MAX space-separated units
+(default 100: below the 128 tokens fine-tuning keeps of a pre-segmented text), so that a cut never
+hides the part that makes a pair positive; a text longer than MAX alone gets no pairs. Each short
+explicit positive then appears in many contexts, which rewards the classifier for what the violent
+words say wherever they stand, as the bag-of-n-grams baselines score them.
 Ids of the pairs are <id>+<id>.
 
   concat_aug.py TRAIN.csv OUT.csv K [MAX [SEED]]

@@ -10,7 +10,6 @@ sees, with no pretraining and no encoder.
 
   /usr/bin/python3 tools/experiments/linear_features.py [TOKENIZER...]
 """
-import json
 import os
 import sys
 
@@ -19,16 +18,12 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from segmented import words
 from tfidf_ensemble import DATA, linear_scores, load, reference_features
-from wordpiece_shared import wordpiece
+from wordpiece_shared import load_wordpiece, wordpiece
 
 
 def pieces(tokenizer):
     """Returns a function that splits a text into the pieces tokenizer.json gives it, "##" kept."""
-    with open(tokenizer, encoding="utf-8") as f:
-        model = json.load(f)["model"]
-    if model.get("type") != "WordPiece":
-        sys.exit(f"{tokenizer}: model type {model.get('type')!r}, want WordPiece")
-    vocab, prefix, max_chars = model["vocab"], model["continuing_subword_prefix"], model["max_input_chars_per_word"]
+    vocab, prefix, max_chars = load_wordpiece(tokenizer)
 
     def split(text):
         out = []
@@ -55,7 +50,7 @@ def main():
         for n in (1, 2):
             bag = TfidfVectorizer(ngram_range=(1, n), sublinear_tf=True, tokenizer=split, token_pattern=None,
                                   lowercase=False)
-            rows.append((f"pieces 1-{n} of {tok}", [bag]))
+            rows.append((f"pieces {'1-2' if n == 2 else '1'} of {tok}", [bag]))
     print("| features (TF-IDF, logistic regression) | dev ROC-AUC | dev PR-AUC | test ROC-AUC | test PR-AUC |")
     print("|---|---:|---:|---:|---:|")
     for name, features in rows:

@@ -36,14 +36,20 @@ def wordpiece(vocab, prefix, max_chars, word):
     return pieces
 
 
+def load_wordpiece(path):
+    """The vocabulary, continuation prefix and longest word of the WordPiece model in tokenizer.json."""
+    with open(path, encoding="utf-8") as f:
+        model = json.load(f)["model"]
+    if model.get("type") != "WordPiece":
+        sys.exit(f"{path}: model type {model.get('type')!r}, want WordPiece")
+    return model["vocab"], model["continuing_subword_prefix"], model["max_input_chars_per_word"]
+
+
 def main():
     if len(sys.argv) != 6:
         sys.exit(__doc__)
     out, template, news, extra, germeval = sys.argv[1:]
-    with open(template, encoding="utf-8") as f:
-        model = json.load(f)["model"]
-    vocab, prefix = model["vocab"], model["continuing_subword_prefix"]
-    max_chars = model["max_input_chars_per_word"]
+    vocab, prefix, max_chars = load_wordpiece(template)
 
     def segment(text):
         pieces = []
