@@ -29,7 +29,7 @@ def pieces(tokenizer):
         out = []
         for w in words(text):
             p = wordpiece(vocab, prefix, max_chars, w)
-            out.extend("[UNK]" if p is None else [q if i == 0 else prefix + q for i, q in enumerate(p)])
+            out.extend(["[UNK]"] if p is None else [q if i == 0 else prefix + q for i, q in enumerate(p)])
         return out
     return split
 
