@@ -18,6 +18,9 @@ type LabelOptions struct {
 	// IDField names a column or field holding a record id; empty uses each record's position
 	// ("file:line") as its id.
 	IDField string
+	// Soft also accepts any number from 0 to 1 as a label value: a target probability, such as people's
+	// label mixed with a teacher model's score (ParseTarget). Labelled.Targets then holds the values.
+	Soft bool
 }
 
 // Labelled is a labelled set held in memory: one entry per record with non-empty text, in file order.
@@ -25,8 +28,12 @@ type Labelled struct {
 	Texts []string
 	// IDs are the records' ids: the IDField value, or "file:line" when there is no IDField.
 	IDs []string
-	// Labels holds one row per record, one value per label in LabelNames order.
-	Labels     [][]bool
+	// Labels holds one row per record, one value per label in LabelNames order; a soft target
+	// counts as positive from 0.5.
+	Labels [][]bool
+	// Targets holds, for a set read with LabelOptions.Soft, the label values as read, in the shape of
+	// Labels; nil otherwise.
+	Targets    [][]float64
 	LabelNames []string
 	// Sources locate each record in its file.
 	Sources []Position
@@ -55,15 +62,21 @@ func (l *Labelled) Subset(idx []int) *Labelled {
 		Texts: make([]string, len(idx)), IDs: make([]string, len(idx)), Labels: make([][]bool, len(idx)),
 		LabelNames: l.LabelNames, Sources: make([]Position, len(idx)),
 	}
+	if l.Targets != nil {
+		s.Targets = make([][]float64, len(idx))
+	}
 	for k, i := range idx {
 		s.Texts[k], s.IDs[k], s.Labels[k], s.Sources[k] = l.Texts[i], l.IDs[i], l.Labels[i], l.Sources[i]
+		if l.Targets != nil {
+			s.Targets[k] = l.Targets[i]
+		}
 	}
 	return s
 }
 
 // ReadLabelled reads a labelled set from CSV/TSV (label columns) or JSON Lines (label fields) files,
 // each optionally gzip-compressed. A label value is 0/1, true/false or yes/no in any case (JSON
-// numbers and booleans too). A missing or unrecognised value is an error naming the file, the line
+// numbers and booleans too), or with o.Soft any number from 0 to 1. A missing or unrecognised value is an error naming the file, the line
 // and the column; records with empty text are skipped, as every Reader skips them; a set with no
 // records is an error.
 func ReadLabelled(paths []string, o LabelOptions) (*Labelled, error) {
@@ -95,17 +108,22 @@ func ReadLabelled(paths []string, o LabelOptions) (*Labelled, error) {
 	l := &Labelled{LabelNames: slices.Clone(o.Labels)}
 	for r.Next() {
 		pos := r.Pos()
-		row := make([]bool, len(o.Labels))
+		row, target := make([]bool, len(o.Labels)), make([]float64, len(o.Labels))
 		for j, name := range o.Labels {
 			v, ok := r.Field(name)
 			if !ok {
 				return nil, fmt.Errorf("labelled set: %w", &Error{File: pos.File, Line: pos.Line, Field: name, Err: errors.New("label missing")})
 			}
-			b, err := ParseLabel(v)
+			var err error
+			if o.Soft {
+				target[j], err = ParseTarget(v)
+				row[j] = target[j] >= 0.5
+			} else {
+				row[j], err = ParseLabel(v)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("labelled set: %w", &Error{File: pos.File, Line: pos.Line, Field: name, Err: err})
 			}
-			row[j] = b
 		}
 		id := pos.String()
 		if o.IDField != "" {
@@ -118,6 +136,9 @@ func ReadLabelled(paths []string, o LabelOptions) (*Labelled, error) {
 		l.Texts = append(l.Texts, r.Text())
 		l.IDs = append(l.IDs, id)
 		l.Labels = append(l.Labels, row)
+		if o.Soft {
+			l.Targets = append(l.Targets, target)
+		}
 		l.Sources = append(l.Sources, pos)
 	}
 	if err := r.Err(); err != nil {
@@ -142,6 +163,21 @@ func ParseLabel(s string) (bool, error) {
 		return f == 1, nil
 	}
 	return false, fmt.Errorf("label value %q is not 0/1, true/false or yes/no", abbreviate([]byte(s)))
+}
+
+// ParseTarget reads one soft label value: a number from 0 to 1, or a ParseLabel value (0 or 1).
+func ParseTarget(s string) (float64, error) {
+	if b, err := ParseLabel(s); err == nil {
+		if b {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || !(f >= 0 && f <= 1) {
+		return 0, fmt.Errorf("label value %q is not a number from 0 to 1, true/false or yes/no", abbreviate([]byte(s)))
+	}
+	return f, nil
 }
 
 // splitSalt separates the split's generator from other streams seeded with the same seed.

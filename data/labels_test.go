@@ -14,19 +14,24 @@ func TestReadLabelled(t *testing.T) {
 		opts                LabelOptions
 		texts, ids          []string
 		labels              [][]bool
+		targets             [][]float64 // nil: none
 	}{
 		{"csv", "a.csv", "id,text,threat,drugs\n7,hi,1,no\n8,,1,1\n9,\"you, dead\",TRUE,Yes\n",
 			LabelOptions{Labels: []string{"threat", "drugs"}, IDField: "id"},
-			[]string{"hi", "you, dead"}, []string{"7", "9"}, [][]bool{{true, false}, {true, true}}},
+			[]string{"hi", "you, dead"}, []string{"7", "9"}, [][]bool{{true, false}, {true, true}}, nil},
 		{"tsv without ids", "a.tsv", "msg\tthreat\nhello\t0\nbye\t 1 \n",
 			LabelOptions{Options: Options{TextField: "msg"}, Labels: []string{"threat"}},
-			[]string{"hello", "bye"}, nil, [][]bool{{false}, {true}}},
+			[]string{"hello", "bye"}, nil, [][]bool{{false}, {true}}, nil},
 		{"jsonl numbers bools strings", "a.jsonl.gz", `{"text":"a","threat":1,"id":3}` + "\n" + `{"text":"b","threat":false,"id":"x"}` + "\n" + `{"text":"c","threat":"no","id":4.5}`,
 			LabelOptions{Labels: []string{"threat"}, IDField: "id"},
-			[]string{"a", "b", "c"}, []string{"3", "x", "4.5"}, [][]bool{{true}, {false}, {false}}},
+			[]string{"a", "b", "c"}, []string{"3", "x", "4.5"}, [][]bool{{true}, {false}, {false}}, nil},
 		{"float labels", "a.csv", "text,threat\na,1.0\nb,0.0\n",
 			LabelOptions{Labels: []string{"threat"}},
-			[]string{"a", "b"}, nil, [][]bool{{true}, {false}}},
+			[]string{"a", "b"}, nil, [][]bool{{true}, {false}}, nil},
+		{"soft", "a.csv", "text,threat,drugs\na,0.25,yes\nb,0.5,0\nc,1,0.999\n",
+			LabelOptions{Labels: []string{"threat", "drugs"}, Soft: true},
+			[]string{"a", "b", "c"}, nil, [][]bool{{false, true}, {true, false}, {true, true}},
+			[][]float64{{0.25, 1}, {0.5, 0}, {1, 0.999}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,6 +54,12 @@ func TestReadLabelled(t *testing.T) {
 			}
 			if fmt.Sprint(l.Labels) != fmt.Sprint(tc.labels) {
 				t.Errorf("labels = %v, want %v", l.Labels, tc.labels)
+			}
+			if fmt.Sprint(l.Targets) != fmt.Sprint(tc.targets) {
+				t.Errorf("targets = %v, want %v", l.Targets, tc.targets)
+			}
+			if sub := l.Subset([]int{l.Len() - 1}); tc.targets != nil && fmt.Sprint(sub.Targets) != fmt.Sprint(tc.targets[len(tc.targets)-1:]) {
+				t.Errorf("subset targets = %v", sub.Targets)
 			}
 			if !slices.Equal(l.LabelNames, tc.opts.Labels) {
 				t.Errorf("label names = %q", l.LabelNames)
@@ -83,6 +94,10 @@ func TestReadLabelledErrors(t *testing.T) {
 		{"empty set", "a.csv", "text,threat\n,1\n", LabelOptions{Labels: []string{"threat"}}, "no text found"},
 		{"plain text", "a.txt", "hello\n", LabelOptions{Labels: []string{"threat"}}, "plain text has no label columns"},
 		{"no labels", "a.csv", "text\nx\n", LabelOptions{}, "no labels named"},
+		{"soft above one", "a.csv", "text,threat\na,1.5\n", LabelOptions{Labels: []string{"threat"}, Soft: true},
+			`:2: field "threat": label value "1.5" is not a number from 0 to 1`},
+		{"soft in a hard set", "a.csv", "text,threat\na,0.3\n", LabelOptions{Labels: []string{"threat"}},
+			`:2: field "threat": label value "0.3" is not 0/1`},
 		{"duplicate label", "a.csv", "text,a\nx,1\n", LabelOptions{Labels: []string{"a", "a"}}, `label "a" is named twice`},
 	}
 	for _, tc := range tests {
@@ -115,6 +130,22 @@ func TestParseLabel(t *testing.T) {
 		got, err := ParseLabel(tc.in)
 		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
 			t.Errorf("ParseLabel(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestParseTarget(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"1", 1, true}, {"no", 0, true}, {"TRUE", 1, true}, {"0.5", 0.5, true}, {" 0.125 ", 0.125, true}, {"1e-3", 0.001, true},
+		{"1.01", 0, false}, {"-0.1", 0, false}, {"NaN", 0, false}, {"inf", 0, false}, {"", 0, false}, {"y", 0, false},
+	} {
+		got, err := ParseTarget(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
+			t.Errorf("ParseTarget(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
 		}
 	}
 }

@@ -44,7 +44,8 @@ type ClassSet struct {
 	pad     int32
 }
 
-// NewClassSet tokenizes every text of l as [CLS] text [SEP], cut to maxLen tokens.
+// NewClassSet tokenizes every text of l as [CLS] text [SEP], cut to maxLen tokens. The targets are
+// l's soft targets when it has them, else 0 and 1.
 func NewClassSet(tok *tokenize.Tokenizer, l *data.Labelled, maxLen int) *ClassSet {
 	encs := tok.EncodeBatch(l.Texts, tokenize.EncodeOptions{AddSpecialTokens: true, MaxLength: maxLen})
 	s := &ClassSet{seqs: make([][]int32, len(encs)), targets: make([][]float32, len(encs)), labels: len(l.LabelNames), pad: tok.PadID()}
@@ -52,7 +53,10 @@ func NewClassSet(tok *tokenize.Tokenizer, l *data.Labelled, maxLen int) *ClassSe
 		s.seqs[i] = e.IDs
 		row := make([]float32, s.labels)
 		for j, v := range l.Labels[i] {
-			if v {
+			switch {
+			case l.Targets != nil:
+				row[j] = float32(l.Targets[i][j])
+			case v:
 				row[j] = 1
 			}
 		}

@@ -67,6 +67,15 @@ func TestClassSetBatch(t *testing.T) {
 	}
 }
 
+func TestClassSetSoftTargets(t *testing.T) {
+	l := testLabelled(4)
+	l.Targets = [][]float64{{0.25, 0}, {1, 0.5}, {0, 0.75}, {0.125, 1}}
+	b := NewClassSet(testTokenizer(t), l, 8).Batch([]int{2, 1})
+	if want := []float32{0, 0.75, 1, 0.5}; !slices.Equal(b.Targets, want) {
+		t.Errorf("targets %v, want %v", b.Targets, want)
+	}
+}
+
 func TestClassStream(t *testing.T) {
 	tok := testTokenizer(t)
 	set := NewClassSet(tok, testLabelled(10), 8)

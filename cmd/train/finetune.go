@@ -28,6 +28,7 @@ type finetuneSettings struct {
 	Format       string   `yaml:"format" json:"format"`
 	TextField    string   `yaml:"text_field" json:"text_field"`
 	IDField      string   `yaml:"id_field" json:"id_field"`
+	SoftLabels   bool     `yaml:"soft_labels" json:"soft_labels"`
 	Out          string   `yaml:"out" json:"out"`
 	Epochs       float64  `yaml:"epochs" json:"epochs"`
 	MaxSteps     int      `yaml:"max_steps" json:"max_steps"`
@@ -81,6 +82,12 @@ output per label (BertForSequenceClassification with problem_type multi_label_cl
 BertModel weights in model.safetensors, tokenizer.json or vocab.txt); the pooler and classifier it lacks
 start afresh. The labelled files are CSV/TSV with a column per label, or JSON Lines with a field per
 label; a label is 0/1, true/false or yes/no. Texts are cut to --max-len tokens.
+
+--soft-labels also accepts any number from 0 to 1 as a training label: the target of that output's
+cross-entropy. Mixing people's labels with a teacher model's scores on the training texts (for
+example ALPHA × label + (1 − ALPHA) × score, the scores out of fold) distils the teacher into the
+classifier. Dev labels stay 0/1, so --soft-labels needs --dev; a soft target of 0.5 or more counts as
+a positive in the counts and in --pos-weight auto.
 
 Held-out data: --dev FILE, or else a --dev-fraction of the training file split off, stratified by label
 combination. Every label needs positive and negative examples in both. The model is evaluated on dev every
@@ -140,6 +147,7 @@ and differ in data order and dropout only, so their weights can be averaged).`,
 	f.String("format", "", "input format: jsonl, csv or tsv (default: from the file name)")
 	f.String("text-field", s.TextField, "JSONL field or CSV/TSV column holding the text")
 	f.String("id-field", "", "JSONL field or CSV/TSV column holding a record id")
+	f.Bool("soft-labels", false, "training labels may be any number from 0 to 1 (targets, e.g. for distillation; needs --dev)")
 	f.String("out", "", "run directory")
 	f.Float64("epochs", s.Epochs, "passes over the training set when --max-steps is 0")
 	f.Int("max-steps", 0, "optimizer updates (0: run --epochs passes)")
@@ -416,20 +424,25 @@ func (f *finetuneRun) readSets() (*finetuneSets, error) {
 	if err != nil {
 		return nil, fmt.Errorf("finetune: %w", err)
 	}
+	if s.SoftLabels && len(s.Dev) == 0 {
+		return nil, errors.New("finetune: soft_labels needs --dev: held-out labels must be 0/1, not split off soft training targets")
+	}
 	opts := data.LabelOptions{Options: data.Options{Format: format, TextField: s.TextField}, Labels: s.Labels, IDField: s.IDField}
-	read := func(files []string) (*data.Labelled, error) {
-		l, err := data.ReadLabelled(files, opts)
+	read := func(files []string, soft bool) (*data.Labelled, error) {
+		o := opts
+		o.Soft = soft
+		l, err := data.ReadLabelled(files, o)
 		if err != nil {
 			return nil, fmt.Errorf("finetune: %w", err)
 		}
 		return l, nil
 	}
 	sets := &finetuneSets{}
-	if sets.train, err = read(s.Train); err != nil {
+	if sets.train, err = read(s.Train, s.SoftLabels); err != nil {
 		return nil, err
 	}
 	if len(s.Dev) > 0 {
-		if sets.dev, err = read(s.Dev); err != nil {
+		if sets.dev, err = read(s.Dev, false); err != nil {
 			return nil, err
 		}
 	} else {
@@ -449,7 +462,7 @@ func (f *finetuneRun) readSets() (*finetuneSets, error) {
 	}
 	var test *data.Labelled
 	if len(s.Test) > 0 {
-		if test, err = read(s.Test); err != nil {
+		if test, err = read(s.Test, false); err != nil {
 			return nil, err
 		}
 	}

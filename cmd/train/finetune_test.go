@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -246,6 +247,7 @@ func TestFinetuneBadInput(t *testing.T) {
 	}
 	badValue := write("bad.csv", "id,text,threat\n1,hello,1\n2,bye,maybe\n")
 	noPositiveDev := write("dev.csv", "id,text,threat\n1,hello,0\n2,bye,0\n")
+	softDev := write("softdev.csv", "id,text,threat\n1,hello,0.5\n2,bye,1\n")
 	common := []string{"--init", base, "--max-steps", "2", "--batch-size", "4"}
 	with := func(extra ...string) []string { return append(append([]string(nil), common...), extra...) }
 	tests := []struct {
@@ -263,6 +265,8 @@ func TestFinetuneBadInput(t *testing.T) {
 		{"max len", with("--train", labelled, "--labels", "threat", "--max-len", "4096"), "max_position_embeddings"},
 		{"layer decay", with("--train", labelled, "--labels", "threat", "--layer-decay", "0"), "layer_decay"},
 		{"dropout", with("--train", labelled, "--labels", "threat", "--set", "dropout=1.5"), "dropout 1.5 must be in [0, 1)"},
+		{"soft labels without dev", with("--train", labelled, "--labels", "threat", "--soft-labels"), "soft_labels needs --dev"},
+		{"soft dev labels", with("--train", labelled, "--labels", "threat", "--soft-labels", "--dev", softDev), `softdev.csv:2: field "threat": label value "0.5" is not 0/1`},
 		{"resume without run", with("--train", labelled, "--labels", "threat", "--resume"), "no checkpoint"},
 	}
 	for i, tc := range tests {
@@ -312,5 +316,54 @@ func TestFinetuneHeadSeed(t *testing.T) {
 	}
 	if d := maxDiff(b, c); d < 1e-3 {
 		t.Errorf("runs with different head seeds start only %g apart", d)
+	}
+}
+
+// TestFinetuneSoftLabels checks that soft targets reach the loss: 0/1 targets read with --soft-labels
+// train exactly as hard labels do, and other targets train differently.
+func TestFinetuneSoftLabels(t *testing.T) {
+	dir, base, _, _ := finetuneFixture(t)
+	csv, _ := labelledCSV(400, 1)
+	lines := strings.Split(strings.TrimSuffix(csv, "\n"), "\n")
+	write := func(name string, rows []string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(lines[0]+"\n"+strings.Join(rows, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var binary, soft []string
+	for _, l := range lines[1:321] {
+		row, threat := strings.CutSuffix(l, ",true")
+		hard, target := "1", "0.75"
+		if !threat {
+			row, _ = strings.CutSuffix(l, ",false")
+			hard, target = "0", "0.25"
+		}
+		binary, soft = append(binary, row+","+hard), append(soft, row+","+target)
+	}
+	dev := write("dev.csv", lines[321:])
+	classifier := func(name, train string, extra ...string) []float32 {
+		out := filepath.Join(dir, name)
+		args := []string{"finetune", "--init", base, "--train", train, "--dev", dev, "--labels", "threat", "--out", out,
+			"--max-steps", "3", "--batch-size", "16", "--lr", "1e-3", "--max-len", "32"}
+		if _, stderr, code := run(t, append(args, extra...)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		m, _, err := model.Load(out, model.LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := m.Param("classifier.weight")
+		return w.Data
+	}
+	hard := classifier("hard", write("binary.csv", binary))
+	same := classifier("same", write("binary.csv", binary), "--soft-labels")
+	other := classifier("soft", write("soft.csv", soft), "--soft-labels")
+	if !slices.Equal(hard, same) {
+		t.Errorf("0/1 targets with --soft-labels train differently: %v against %v", same[:4], hard[:4])
+	}
+	if slices.Equal(hard, other) {
+		t.Error("targets 0.25 and 0.75 train as 0 and 1 do")
 	}
 }
