@@ -84,9 +84,9 @@ start afresh. The labelled files are CSV/TSV with a column per label, or JSON Li
 label; a label is 0/1, true/false or yes/no. Texts are cut to --max-len tokens.
 
 --soft-labels also accepts any number from 0 to 1 as a training label: the target of that output's
-cross-entropy. Mixing people's labels with a teacher model's scores on the training texts (for
-example ALPHA × label + (1 − ALPHA) × score, the scores out of fold) distils the teacher into the
-classifier. Dev labels stay 0/1, so --soft-labels needs --dev; a soft target of 0.5 or more counts as
+cross-entropy, such as the share of annotators who chose the label, or people's labels mixed with a
+teacher model's scores on the training texts (ALPHA × label + (1 − ALPHA) × score, the scores out of
+fold), which distils the teacher into the classifier. Dev labels stay 0/1, so --soft-labels needs --dev; a soft target of 0.5 or more counts as
 a positive in the counts and in --pos-weight auto.
 
 Held-out data: --dev FILE, or else a --dev-fraction of the training file split off, stratified by label
