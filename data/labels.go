@@ -189,6 +189,42 @@ const splitSalt = 0x9e3779b97f4a7c15
 // combination keeps its share in both parts. Both parts keep file order. A devFraction of 0 or less
 // leaves dev empty; 1 or more leaves train empty.
 func StratifiedSplit(l *Labelled, devFraction float64, seed uint64) (train, dev *Labelled) {
+	inDev := make([]bool, l.Len())
+	frac := min(max(devFraction, 0), 1)
+	for _, g := range shuffledGroups(l, seed) {
+		for _, i := range g[:int(math.Round(frac*float64(len(g))))] {
+			inDev[i] = true
+		}
+	}
+	var ti, di []int
+	for i, d := range inDev {
+		if d {
+			di = append(di, i)
+		} else {
+			ti = append(ti, i)
+		}
+	}
+	return l.Subset(ti), l.Subset(di)
+}
+
+// StratifiedFolds assigns each record of l to one of k folds, reproducibly for a seed, so that every
+// label combination is spread evenly over the folds (their sizes differ by at most one per
+// combination): the folds of k-fold cross-validation.
+func StratifiedFolds(l *Labelled, k int, seed uint64) []int {
+	fold := make([]int, l.Len())
+	next := 0
+	for _, g := range shuffledGroups(l, seed) {
+		for _, i := range g {
+			fold[i] = next
+			next = (next + 1) % k
+		}
+	}
+	return fold
+}
+
+// shuffledGroups returns l's record indices grouped by label combination, the groups in the order of
+// their combinations and each shuffled by a generator seeded with seed.
+func shuffledGroups(l *Labelled, seed uint64) [][]int {
 	groups := make(map[string][]int)
 	var keys []string
 	key := make([]byte, len(l.LabelNames))
@@ -207,24 +243,15 @@ func StratifiedSplit(l *Labelled, devFraction float64, seed uint64) (train, dev 
 	}
 	slices.Sort(keys)
 	rng := rand.New(rand.NewPCG(seed, splitSalt))
-	inDev := make([]bool, l.Len())
-	frac := min(max(devFraction, 0), 1)
-	for _, k := range keys {
+	out := make([][]int, len(keys))
+	for n, k := range keys {
 		g := groups[k]
-		n := int(math.Round(frac * float64(len(g))))
-		for _, p := range rng.Perm(len(g))[:n] {
-			inDev[g[p]] = true
+		out[n] = make([]int, len(g))
+		for p, q := range rng.Perm(len(g)) {
+			out[n][p] = g[q]
 		}
 	}
-	var ti, di []int
-	for i, d := range inDev {
-		if d {
-			di = append(di, i)
-		} else {
-			ti = append(ti, i)
-		}
-	}
-	return l.Subset(ti), l.Subset(di)
+	return out
 }
 
 // NormalizeForMatch lowercases s and collapses runs of white space into one space, trimming both

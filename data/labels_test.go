@@ -225,6 +225,35 @@ func TestStratifiedSplit(t *testing.T) {
 	}
 }
 
+func TestStratifiedFolds(t *testing.T) {
+	l := labelledSet(503, 10, 7)
+	fold := StratifiedFolds(l, 5, 1)
+	size := make([]int, 5)
+	pos := make([][]int, 2)
+	for j := range pos {
+		pos[j] = make([]int, 5)
+	}
+	for i, f := range fold {
+		size[f]++
+		for j, v := range l.Labels[i] {
+			if v {
+				pos[j][f]++
+			}
+		}
+	}
+	for j, counts := range append([][]int{size}, pos...) {
+		if slices.Max(counts)-slices.Min(counts) > 4 { // at most one per label combination: 4 of them
+			t.Errorf("counts %d: %v per fold are uneven", j, counts)
+		}
+	}
+	if !slices.Equal(fold, StratifiedFolds(l, 5, 1)) {
+		t.Error("same seed, different folds")
+	}
+	if slices.Equal(fold, StratifiedFolds(l, 5, 2)) {
+		t.Error("another seed gave the same folds")
+	}
+}
+
 func TestOverlap(t *testing.T) {
 	a := []string{"You  are DEAD", "hello", "hello"}
 	b := []string{"you are dead", " Hello ", "HELLO", "new"}

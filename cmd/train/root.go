@@ -28,7 +28,7 @@ Errors print one line and exit with status 2.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%s: %w (see %s --help)", c.CommandPath(), err, c.CommandPath())
 	})
-	root.AddCommand(newVersionCmd(), newTokenizerCmd(), newPretrainCmd(), newFinetuneCmd(), newSoupCmd(), newEvalCmd())
+	root.AddCommand(newVersionCmd(), newTokenizerCmd(), newPretrainCmd(), newTeacherCmd(), newFinetuneCmd(), newSoupCmd(), newEvalCmd())
 	return root
 }
 
