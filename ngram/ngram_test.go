@@ -117,9 +117,13 @@ func TestOutOfFold(t *testing.T) {
 		l.Labels = append(l.Labels, []bool{fx.Labels[i] == 1})
 		l.Sources = append(l.Sources, data.Position{File: "t", Line: int64(i + 1)})
 	}
-	scores, err := OutOfFold(context.Background(), l, 5, 1, 3)
+	var folds []int
+	scores, err := OutOfFold(context.Background(), l, 5, 1, 3, func(f int) { folds = append(folds, f) })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Equal(folds, []int{0, 1, 2, 3, 4}) {
+		t.Errorf("folds reported: %v", folds)
 	}
 	// Calibrated: the mean probability matches the share of positives, which balanced weights alone
 	// would push toward one half.
@@ -144,7 +148,7 @@ func TestOutOfFold(t *testing.T) {
 	if posMean < negMean+0.3 {
 		t.Errorf("out-of-fold mean probability %.3f on positives, %.3f on negatives", posMean, negMean)
 	}
-	if _, err := OutOfFold(context.Background(), l, 1, 1, 3); err == nil {
+	if _, err := OutOfFold(context.Background(), l, 1, 1, 3, nil); err == nil {
 		t.Error("one fold: no error")
 	}
 }

@@ -59,7 +59,8 @@ func (m *Classifier) Scores(texts []string) [][]float64 {
 // then recalibrates each label's scores to probabilities against l's labels (Platt scaling: the
 // balanced class weights of FitLogistic inflate the positives' probabilities). The result, [record]
 // [label], is a teacher's view of its own training set, fit for distillation into another model.
-func OutOfFold(ctx context.Context, l *data.Labelled, k int, seed uint64, c float64) ([][]float64, error) {
+// done, when not nil, is called after each fold's model has scored its fold.
+func OutOfFold(ctx context.Context, l *data.Labelled, k int, seed uint64, c float64, done func(fold int)) ([][]float64, error) {
 	if k < 2 || k > l.Len() {
 		return nil, fmt.Errorf("ngram: %d folds of %d records", k, l.Len())
 	}
@@ -81,6 +82,9 @@ func OutOfFold(ctx context.Context, l *data.Labelled, k int, seed uint64, c floa
 		}
 		for n, s := range m.Scores(rest.Texts) {
 			scores[held[n]] = s
+		}
+		if done != nil {
+			done(f)
 		}
 	}
 	y := make([]bool, l.Len())

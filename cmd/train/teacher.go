@@ -115,7 +115,11 @@ func runTeacher(ctx context.Context, w io.Writer, s teacherSettings) error {
 	}
 	fmt.Fprintf(w, "n-gram teacher on %d texts: TF-IDF word 1-2-grams + character 2-5-grams, logistic regression C=%g, %d folds\n",
 		l.Len(), s.C, s.Folds)
-	scores, err := ngram.OutOfFold(ctx, l, s.Folds, s.Seed, s.C)
+	foldStart := time.Now()
+	scores, err := ngram.OutOfFold(ctx, l, s.Folds, s.Seed, s.C, func(f int) {
+		fmt.Fprintf(w, "fold %d/%d scored (%s)\n", f+1, s.Folds, time.Since(foldStart).Round(100*time.Millisecond))
+		foldStart = time.Now()
+	})
 	if err != nil {
 		return fmt.Errorf("teacher: %w", err)
 	}
