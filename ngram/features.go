@@ -120,31 +120,24 @@ type Row struct {
 // transform appends text's TF-IDF vector, unit length, to row, its indices offset by offset.
 func (b *Block) transform(row Row, text string, offset int32, buf []string) (Row, []string) {
 	c, buf := b.counts(text, buf)
-	start := len(row.Index)
+	type entry struct {
+		i int32
+		v float64
+	}
+	entries := make([]entry, 0, len(c))
 	for g, n := range c {
 		if i, ok := b.index[g]; ok {
-			row.Index = append(row.Index, offset+i)
-			row.Value = append(row.Value, (1+math.Log(float64(n)))*b.idf[i])
+			entries = append(entries, entry{offset + i, (1 + math.Log(float64(n))) * b.idf[i]})
 		}
 	}
-	idx, val := row.Index[start:], row.Value[start:]
-	order := make([]int, len(idx))
-	for k := range order {
-		order[k] = k
+	slices.SortFunc(entries, func(x, y entry) int { return int(x.i - y.i) })
+	norm := 0.0 // summed in index order, so that the result does not depend on the map's order
+	for _, e := range entries {
+		norm += e.v * e.v
 	}
-	slices.SortFunc(order, func(a, b int) int { return int(idx[a]) - int(idx[b]) })
-	si, sv := make([]int32, len(idx)), make([]float64, len(idx))
-	norm := 0.0
-	for k, o := range order {
-		si[k], sv[k] = idx[o], val[o]
-		norm += val[o] * val[o]
-	}
-	copy(idx, si)
-	for k := range sv {
-		val[k] = sv[k]
-		if norm > 0 {
-			val[k] /= math.Sqrt(norm)
-		}
+	for _, e := range entries {
+		row.Index = append(row.Index, e.i)
+		row.Value = append(row.Value, e.v/math.Sqrt(norm))
 	}
 	return row, buf
 }

@@ -101,9 +101,20 @@ func TestClassifierSklearn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, s := range m.Scores(fx.Held) {
+	scores := m.Scores(fx.Held)
+	for i, s := range scores {
 		if d := math.Abs(s[0] - fx.Probabilities[i]); d > 1e-7 {
 			t.Errorf("held text %d %q: probability %.7f, scikit-learn %.7f", i, fx.Held[i], s[0], fx.Probabilities[i])
+		}
+	}
+	// Bit for bit reproducible, whatever order Go's maps iterate in.
+	again, err := Fit(context.Background(), fx.Train, labels, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range again.Scores(fx.Held) {
+		if s[0] != scores[i][0] {
+			t.Fatalf("held text %d: %v, then %v", i, scores[i][0], s[0])
 		}
 	}
 }

@@ -86,8 +86,9 @@ label; a label is 0/1, true/false or yes/no. Texts are cut to --max-len tokens.
 --soft-labels also accepts any number from 0 to 1 as a training label: the target of that output's
 cross-entropy, such as the share of annotators who chose the label, or people's labels mixed with a
 teacher model's scores on the training texts (ALPHA × label + (1 − ALPHA) × score, the scores out of
-fold), which distils the teacher into the classifier. Dev labels stay 0/1, so --soft-labels needs --dev; a soft target of 0.5 or more counts as
-a positive in the counts and in --pos-weight auto.
+fold, as train teacher writes them), which distils the teacher into the classifier. Dev labels stay
+0/1, so --soft-labels needs --dev; a soft target of 0.5 or more counts as a positive in the counts
+and in --pos-weight auto.
 
 Held-out data: --dev FILE, or else a --dev-fraction of the training file split off, stratified by label
 combination. Every label needs positive and negative examples in both. The model is evaluated on dev every
