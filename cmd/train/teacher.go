@@ -14,9 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vigil-ml/vigil/data"
-	"github.com/vigil-ml/vigil/eval"
 	"github.com/vigil-ml/vigil/internal/atomicfile"
 	"github.com/vigil-ml/vigil/ngram"
+	"github.com/vigil-ml/vigil/train"
 )
 
 // teacherSettings are the settings of `train teacher`.
@@ -123,13 +123,14 @@ func runTeacher(ctx context.Context, w io.Writer, s teacherSettings) error {
 	if err != nil {
 		return fmt.Errorf("teacher: %w", err)
 	}
+	// train.ScoreHeads reads logits; probabilities rank the same, and only the rankings are printed.
+	heads, err := train.ScoreHeads(scores, l.Labels)
+	if err != nil {
+		return fmt.Errorf("teacher: %w", err)
+	}
 	rows := [][]string{{"label", "out-of-fold ROC-AUC", "PR-AUC"}}
-	for j, name := range s.Labels {
-		roc, pr, err := ranking(column(scores, j), column(l.Labels, j))
-		if err != nil {
-			return fmt.Errorf("teacher: label %q: %w", name, err)
-		}
-		rows = append(rows, []string{name, fmt.Sprintf("%.4f", roc), fmt.Sprintf("%.4f", pr)})
+	for j, h := range heads {
+		rows = append(rows, []string{s.Labels[j], fmt.Sprintf("%.4f", h.ROCAUC), fmt.Sprintf("%.4f", h.PRAUC)})
 	}
 	if len(s.Dev) > 0 {
 		dev, err := data.ReadLabelled(s.Dev, opts)
@@ -140,14 +141,13 @@ func runTeacher(ctx context.Context, w io.Writer, s teacherSettings) error {
 		if err != nil {
 			return fmt.Errorf("teacher: %w", err)
 		}
-		devScores := m.Scores(dev.Texts)
+		devHeads, err := train.ScoreHeads(m.Scores(dev.Texts), dev.Labels)
+		if err != nil {
+			return fmt.Errorf("teacher: dev: %w", err)
+		}
 		rows[0] = append(rows[0], fmt.Sprintf("dev ROC-AUC (%d texts)", dev.Len()), "dev PR-AUC")
-		for j, name := range s.Labels {
-			roc, pr, err := ranking(column(devScores, j), column(dev.Labels, j))
-			if err != nil {
-				return fmt.Errorf("teacher: dev, label %q: %w", name, err)
-			}
-			rows[j+1] = append(rows[j+1], fmt.Sprintf("%.4f", roc), fmt.Sprintf("%.4f", pr))
+		for j, h := range devHeads {
+			rows[j+1] = append(rows[j+1], fmt.Sprintf("%.4f", h.ROCAUC), fmt.Sprintf("%.4f", h.PRAUC))
 		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -201,22 +201,4 @@ func writeTargets(s teacherSettings, l *data.Labelled, scores [][]float64) error
 		cw.Flush()
 		return cw.Error()
 	})
-}
-
-// ranking is the ROC-AUC and PR-AUC of scores against labels.
-func ranking(scores []float64, labels []bool) (roc, pr float64, err error) {
-	if roc, err = eval.ROCAUC(scores, labels); err != nil {
-		return 0, 0, err
-	}
-	pr, err = eval.PRAUC(scores, labels)
-	return roc, pr, err
-}
-
-// column is column j of rows.
-func column[T any](rows [][]T, j int) []T {
-	out := make([]T, len(rows))
-	for i, r := range rows {
-		out[i] = r[j]
-	}
-	return out
 }
