@@ -15,7 +15,8 @@ type Logistic struct {
 // ½‖w‖² + c · Σ weight(yᵢ) · log-loss(i) with the classes weighed as balanced (n / (2 · class size)),
 // so a rare class counts as much as a common one, and the bias unpenalised: scikit-learn's
 // LogisticRegression(C=c, class_weight="balanced"). The objective is strictly convex; L-BFGS runs
-// until the gradient's largest component is below 1e-6 of c · n, the scale of the loss term.
+// until the gradient's largest component is below 1e-9 of c · n, the scale of the loss term, or a
+// step changes the objective by rounding error only.
 func FitLogistic(rows []Row, y []bool, dim int, c float64) (*Logistic, error) {
 	if len(rows) != len(y) {
 		return nil, fmt.Errorf("logistic regression: %d rows and %d labels", len(rows), len(y))
