@@ -283,6 +283,23 @@ func TestFinetuneBadInput(t *testing.T) {
 	}
 }
 
+// trainedParam runs train with args and returns the parameter named param of the model written to out.
+func trainedParam(t *testing.T, out, param string, args ...string) []float32 {
+	t.Helper()
+	if _, stderr, code := run(t, args...); code != 0 {
+		t.Fatalf("%s: exit %d: %s", filepath.Base(out), code, stderr)
+	}
+	m, _, err := model.Load(out, model.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, ok := m.Param(param)
+	if !ok {
+		t.Fatalf("%s has no %s", out, param)
+	}
+	return w.Data
+}
+
 // TestFinetuneHeadSeed checks that runs sharing head_seed start from the same head whatever their
 // seed, and that without it the seed draws the head.
 func TestFinetuneHeadSeed(t *testing.T) {
@@ -290,15 +307,7 @@ func TestFinetuneHeadSeed(t *testing.T) {
 	head := func(name string, extra ...string) []float32 {
 		out := filepath.Join(dir, name)
 		args := append(finetuneArgs(base, labelled, out, "1"), "--lr", "1e-9")
-		if _, stderr, code := run(t, append(args, extra...)...); code != 0 {
-			t.Fatalf("%s: exit %d: %s", name, code, stderr)
-		}
-		m, _, err := model.Load(out, model.LoadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, _ := m.Param("bert.pooler.dense.weight")
-		return w.Data
+		return trainedParam(t, out, "bert.pooler.dense.weight", append(args, extra...)...)
 	}
 	maxDiff := func(a, b []float32) float64 {
 		d := 0.0
@@ -347,15 +356,7 @@ func TestFinetuneSoftLabels(t *testing.T) {
 		out := filepath.Join(dir, name)
 		args := []string{"finetune", "--init", base, "--train", train, "--dev", dev, "--labels", "threat", "--out", out,
 			"--max-steps", "3", "--batch-size", "16", "--lr", "1e-3", "--max-len", "32"}
-		if _, stderr, code := run(t, append(args, extra...)...); code != 0 {
-			t.Fatalf("%s: exit %d: %s", name, code, stderr)
-		}
-		m, _, err := model.Load(out, model.LoadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, _ := m.Param("classifier.weight")
-		return w.Data
+		return trainedParam(t, out, "classifier.weight", append(args, extra...)...)
 	}
 	hard := classifier("hard", write("binary.csv", binary))
 	same := classifier("same", write("binary.csv", binary), "--soft-labels")
