@@ -76,9 +76,9 @@ func (l *Labelled) Subset(idx []int) *Labelled {
 
 // ReadLabelled reads a labelled set from CSV/TSV (label columns) or JSON Lines (label fields) files,
 // each optionally gzip-compressed. A label value is 0/1, true/false or yes/no in any case (JSON
-// numbers and booleans too), or with o.Soft any number from 0 to 1. A missing or unrecognised value is an error naming the file, the line
-// and the column; records with empty text are skipped, as every Reader skips them; a set with no
-// records is an error.
+// numbers and booleans too), or with o.Soft any number from 0 to 1. A missing or unrecognised value
+// is an error naming the file, the line and the column; records with empty text are skipped, as every
+// Reader skips them; a set with no records is an error.
 func ReadLabelled(paths []string, o LabelOptions) (*Labelled, error) {
 	if len(o.Labels) == 0 {
 		return nil, errors.New("labelled set: no labels named")
@@ -108,7 +108,11 @@ func ReadLabelled(paths []string, o LabelOptions) (*Labelled, error) {
 	l := &Labelled{LabelNames: slices.Clone(o.Labels)}
 	for r.Next() {
 		pos := r.Pos()
-		row, target := make([]bool, len(o.Labels)), make([]float64, len(o.Labels))
+		row := make([]bool, len(o.Labels))
+		var target []float64
+		if o.Soft {
+			target = make([]float64, len(o.Labels))
+		}
 		for j, name := range o.Labels {
 			v, ok := r.Field(name)
 			if !ok {
