@@ -173,15 +173,27 @@ type Trainer[B Batch] struct {
 	// a parameter. A frozen parameter's gradient is cleared before clipping, so the gradient norm
 	// counts only the parameters that train. It must be a function of step alone, for exact resume.
 	LRScale func(step int) []float64
+	// Adversary, when set, trains against a small worst-case change of one parameter, typically the
+	// word embeddings (the fast gradient method of Miyato et al., 2017).
+	Adversary *Adversary
 
 	opt     *optim.AdamW
 	params  []*tensor.Tensor
 	tape    *tensor.Tape
 	rng     *tensor.RNG
 	step    int
-	saved   int // step of the last checkpoint
+	saved   int       // step of the last checkpoint
+	clean   []float32 // the Adversary's parameter before its perturbation
 	metrics *metricsLog
 	best    selection
+}
+
+// Adversary describes adversarial training: each update adds the gradient of the loss at Param +
+// Epsilon·g/|g|, g being the gradient of the clean loss with respect to Param (its rows that the batch
+// used, for embeddings), so the model learns to resist the change of Param that hurts it most.
+type Adversary struct {
+	Param   *tensor.Tensor
+	Epsilon float64 // length of the change over the whole parameter; 0 turns it off
 }
 
 // selection tracks the best Select score; checkpoints store it so that a resumed run keeps judging
@@ -401,22 +413,15 @@ func (t *Trainer[B]) update(micro []B, lr float64) (loss, norm float64, tokens i
 	if total > 0 {
 		seed[0] = 1 / float32(total)
 	}
-	var sum float64
-	for _, b := range micro {
-		t.tape.Reset()
-		s, n, err := t.Model.Loss(t.tape, b, t.rng)
-		if err != nil {
-			return 0, 0, 0, fmt.Errorf("step %d: %w", t.step+1, err)
-		}
-		if n != b.Count() {
-			return 0, 0, 0, fmt.Errorf("step %d: the model counted %d targets in a batch of %d", t.step+1, n, b.Count())
-		}
-		sum += float64(s.Data[0])
-		if n > 0 {
-			t.tape.BackwardWith(s, seed)
+	sum, err := t.backward(micro, seed)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if t.Adversary != nil && t.Adversary.Epsilon > 0 {
+		if err := t.adversarial(micro, seed); err != nil {
+			return 0, 0, 0, err
 		}
 	}
-	t.tape.Reset()
 	if total > 0 {
 		loss = sum / float64(total)
 	}
@@ -442,6 +447,49 @@ func (t *Trainer[B]) update(micro []B, lr float64) (loss, norm float64, tokens i
 	t.opt.SetLR(lr)
 	t.opt.Step()
 	return loss, norm, tokens, nil
+}
+
+// backward runs forward and backward over the micro-batches, adding seed × each summed loss's
+// gradient to the parameters' gradients, and returns the losses' sum.
+func (t *Trainer[B]) backward(micro []B, seed []float32) (float64, error) {
+	var sum float64
+	for _, b := range micro {
+		t.tape.Reset()
+		s, n, err := t.Model.Loss(t.tape, b, t.rng)
+		if err != nil {
+			return 0, fmt.Errorf("step %d: %w", t.step+1, err)
+		}
+		if n != b.Count() {
+			return 0, fmt.Errorf("step %d: the model counted %d targets in a batch of %d", t.step+1, n, b.Count())
+		}
+		sum += float64(s.Data[0])
+		if n > 0 {
+			t.tape.BackwardWith(s, seed)
+		}
+	}
+	t.tape.Reset()
+	return sum, nil
+}
+
+// adversarial moves the Adversary's parameter by Epsilon along the gradient just computed, adds the
+// gradient of the loss there, and puts the parameter back as it was.
+func (t *Trainer[B]) adversarial(micro []B, seed []float32) error {
+	p := t.Adversary.Param
+	var sq float64
+	for _, g := range p.Grad {
+		sq += float64(g) * float64(g)
+	}
+	if sq == 0 || math.IsNaN(sq) || math.IsInf(sq, 0) {
+		return nil
+	}
+	t.clean = append(t.clean[:0], p.Data...)
+	scale := float32(t.Adversary.Epsilon / math.Sqrt(sq))
+	for i, g := range p.Grad {
+		p.Data[i] += scale * g
+	}
+	_, err := t.backward(micro, seed)
+	copy(p.Data, t.clean)
+	return err
 }
 
 // evaluate returns the mean loss over the held-out batches, computed without recording gradients.

@@ -519,3 +519,73 @@ func TestRunProgressAndModelError(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 }
+
+// TestAdversary checks an adversarial update: its gradient is the clean gradient plus the gradient at
+// the word embeddings moved by Epsilon along the clean one, and the embeddings are left as they were.
+func TestAdversary(t *testing.T) {
+	path := writeCorpus(t, t.TempDir(), "c.txt", testLines(50))
+	tok := testTokenizer(t)
+	const eps = 0.5
+	// update makes one update at learning rate 0 and returns the gradients and the weights after it.
+	update := func(m *toyModel, adv *Adversary) (grads, weights []float32) {
+		c, err := NewCorpus(tok, CorpusConfig{Files: []string{path}, SeqLen: 16, BatchSize: 8, Seed: 1, ShuffleBlock: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		tr := &Trainer[MLMBatch]{Model: m, Train: c, Dir: t.TempDir(), Save: m.save, Load: m.load,
+			Config: Config{MaxSteps: 1, GradAccum: 2, LR: 0.01, WeightDecay: 0.1}, Adversary: adv}
+		if err := tr.start(); err != nil {
+			t.Fatal(err)
+		}
+		defer tr.metrics.close()
+		var micro []MLMBatch
+		for range 2 {
+			b, err := c.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			micro = append(micro, b)
+		}
+		if _, _, _, err := tr.update(micro, 0); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range m.Params() {
+			grads, weights = append(grads, p.Grad...), append(weights, p.Data...)
+		}
+		return grads, weights
+	}
+	newModel := func() *toyModel { return newToyModel(tok.VocabSize(), 8, 0, 3) }
+
+	clean, start := update(newModel(), nil)
+	moved := newModel()
+	var sq float64
+	for _, g := range clean[:len(moved.emb.Data)] {
+		sq += float64(g) * float64(g)
+	}
+	for i := range moved.emb.Data {
+		moved.emb.Data[i] += float32(eps/math.Sqrt(sq)) * clean[i]
+	}
+	there, _ := update(moved, nil)
+	m := newModel()
+	got, weights := update(m, &Adversary{Param: m.emb, Epsilon: eps})
+
+	if !slices.Equal(weights, start) {
+		t.Error("the adversarial update left the embeddings moved")
+	}
+	worst, diff := 0.0, 0.0
+	for i := range got {
+		worst = max(worst, math.Abs(float64(got[i]-clean[i]-there[i])))
+		diff = max(diff, math.Abs(float64(there[i]-clean[i])))
+	}
+	if diff < 1e-4 {
+		t.Fatalf("the move changes the gradient by %g only: the test cannot tell", diff)
+	}
+	if worst > 1e-6 {
+		t.Errorf("gradient differs from clean + moved by up to %g", worst)
+	}
+	off, _ := update(newModel(), &Adversary{Param: m.emb, Epsilon: 0})
+	if !slices.Equal(off, clean) {
+		t.Error("Epsilon 0 changed the gradient")
+	}
+}

@@ -368,3 +368,28 @@ func TestFinetuneSoftLabels(t *testing.T) {
 		t.Error("targets 0.25 and 0.75 train as 0 and 1 do")
 	}
 }
+
+// TestFinetuneAdversarial checks that adversarial training reaches the update and that a negative
+// length is refused.
+func TestFinetuneAdversarial(t *testing.T) {
+	dir, base, labelled, _ := finetuneFixture(t)
+	classifier := func(name string, extra ...string) []float32 {
+		out := filepath.Join(dir, name)
+		args := append(finetuneArgs(base, labelled, out, "3"), "--set", "dropout=0")
+		return trainedParam(t, out, "classifier.weight", append(args, extra...)...)
+	}
+	plain := classifier("plain")
+	again := classifier("again", "--set", "adversarial=0")
+	moved := classifier("moved", "--set", "adversarial=0.5")
+	if !slices.Equal(plain, again) {
+		t.Error("adversarial=0 trains differently from no adversarial training")
+	}
+	if slices.Equal(plain, moved) {
+		t.Error("adversarial=0.5 trains as without it")
+	}
+	out := filepath.Join(dir, "negative")
+	_, stderr, code := run(t, append(finetuneArgs(base, labelled, out, "1"), "--set", "adversarial=-1")...)
+	if code == 0 || !strings.Contains(stderr, "adversarial -1") {
+		t.Errorf("adversarial=-1: exit %d, stderr %q", code, stderr)
+	}
+}
