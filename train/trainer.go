@@ -14,6 +14,7 @@ import (
 	"github.com/vigil-ml/vigil/internal/progress"
 	"github.com/vigil-ml/vigil/tensor"
 	"github.com/vigil-ml/vigil/tensor/optim"
+	"github.com/vigil-ml/vigil/tensor/vmath"
 )
 
 // IgnoreIndex marks a label position the loss skips, as in PyTorch.
@@ -475,10 +476,7 @@ func (t *Trainer[B]) backward(micro []B, seed []float32) (float64, error) {
 // gradient of the loss there, and puts the parameter back as it was.
 func (t *Trainer[B]) adversarial(micro []B, seed []float32) error {
 	p := t.Adversary.Param
-	var sq float64
-	for _, g := range p.Grad {
-		sq += float64(g) * float64(g)
-	}
+	sq := vmath.SumSquares(p.Grad)
 	if sq == 0 || math.IsNaN(sq) || math.IsInf(sq, 0) {
 		return nil
 	}
