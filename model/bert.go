@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/vigil-ml/vigil/tensor"
 )
@@ -158,6 +159,42 @@ func (m *Model) Param(name string) (*tensor.Tensor, bool) {
 		return nil, false
 	}
 	return m.reg.params[i], true
+}
+
+// RedrawTopLayers draws the parameters of the top n transformer layers afresh, as New draws them from
+// seed, and keeps the rest. The top layers of a masked-LM encoder are shaped for predicting tokens;
+// fine-tuning on few labels can do better starting them from scratch (Zhang et al., 2021). Models that
+// redraw with one seed start those layers alike, as a soup of them needs.
+func (m *Model) RedrawTopLayers(n int, seed uint64) error {
+	layers := m.Config.NumHiddenLayers
+	if n < 0 || n > layers {
+		return fmt.Errorf("model: cannot redraw the top %d of %d layers", n, layers)
+	}
+	if n == 0 {
+		return nil
+	}
+	fresh, err := New(m.Config, m.Arch, seed)
+	if err != nil {
+		return err
+	}
+	for i, p := range m.reg.params {
+		if l, ok := LayerOf(p.Name); ok && l >= layers-n {
+			copy(p.Data, fresh.reg.params[i].Data)
+		}
+	}
+	return nil
+}
+
+// LayerOf returns the index of the transformer layer a parameter belongs to, by its Hugging Face name
+// (bert.encoder.layer.N.…), and false for the embeddings and heads.
+func LayerOf(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, "bert.encoder.layer.")
+	if !ok {
+		return 0, false
+	}
+	num, _, _ := strings.Cut(rest, ".")
+	l, err := strconv.Atoi(num)
+	return l, err == nil
 }
 
 // Encode runs the encoder over b and returns the last hidden states [batch, seq, hidden], as

@@ -118,6 +118,56 @@ func TestSinusoidalPositions(t *testing.T) {
 	}
 }
 
+// TestRedrawTopLayers checks that redrawing takes the top layers from a fresh model of the seed and
+// leaves the embeddings, the lower layers and the head as they were.
+func TestRedrawTopLayers(t *testing.T) {
+	c := testConfig(30).WithLabels([]string{"threat"})
+	layers := c.NumHiddenLayers
+	for _, n := range []int{0, 1, layers} {
+		m := newModel(t, c, SequenceClassification, 1)
+		before := newModel(t, c, SequenceClassification, 1)
+		fresh := newModel(t, c, SequenceClassification, 9)
+		if err := m.RedrawTopLayers(n, 9); err != nil {
+			t.Fatalf("redraw %d: %v", n, err)
+		}
+		for i, p := range m.Params() {
+			l, ok := LayerOf(p.Name)
+			redrawn := ok && l >= layers-n
+			want := before.Params()[i]
+			if redrawn {
+				want = fresh.Params()[i]
+			}
+			if !slices.Equal(p.Data, want.Data) {
+				t.Errorf("redraw %d: %s differs from what it should be (redrawn: %v)", n, p.Name, redrawn)
+			}
+		}
+	}
+	m := newModel(t, c, SequenceClassification, 1)
+	for _, n := range []int{-1, layers + 1} {
+		if err := m.RedrawTopLayers(n, 9); err == nil || !strings.Contains(err.Error(), "cannot redraw") {
+			t.Errorf("redraw %d of %d layers: error %v", n, layers, err)
+		}
+	}
+}
+
+func TestLayerOf(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		layer int
+		ok    bool
+	}{
+		{"bert.encoder.layer.0.attention.self.query.weight", 0, true},
+		{"bert.encoder.layer.11.output.LayerNorm.bias", 11, true},
+		{"bert.embeddings.word_embeddings.weight", 0, false},
+		{"bert.pooler.dense.weight", 0, false},
+		{"bert.encoder.layer.x.output.dense.bias", 0, false},
+	} {
+		if l, ok := LayerOf(tc.name); l != tc.layer || ok != tc.ok {
+			t.Errorf("LayerOf(%q) = %d, %v, want %d, %v", tc.name, l, ok, tc.layer, tc.ok)
+		}
+	}
+}
+
 func TestNewErrors(t *testing.T) {
 	bad := testConfig(10)
 	bad.HiddenSize = 33

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 
 	"github.com/vigil-ml/vigil/data"
@@ -252,10 +251,8 @@ func LayerDecay(params []*tensor.Tensor, layers int, decay float64) []float64 {
 		switch {
 		case strings.HasPrefix(p.Name, "bert.embeddings."):
 			depth = layers + 1
-		case strings.HasPrefix(p.Name, "bert.encoder.layer."):
-			rest := strings.TrimPrefix(p.Name, "bert.encoder.layer.")
-			n, _, _ := strings.Cut(rest, ".")
-			if l, err := strconv.Atoi(n); err == nil {
+		default:
+			if l, ok := model.LayerOf(p.Name); ok {
 				depth = layers - l
 			}
 		}

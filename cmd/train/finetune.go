@@ -51,6 +51,7 @@ type finetuneSettings struct {
 	Dropout      *float64 `yaml:"dropout" json:"dropout,omitempty"`     // nil: the --init model's
 	HeadSeed     *uint64  `yaml:"head_seed" json:"head_seed,omitempty"` // nil: Seed
 	Adversarial  float64  `yaml:"adversarial" json:"adversarial,omitempty"`
+	RedrawLayers int      `yaml:"redraw_layers" json:"redraw_layers,omitempty"`
 }
 
 // headSeed is the seed of the new classifier head: head_seed when set, else seed.
@@ -125,7 +126,8 @@ initialisation, default --seed: runs with one head_seed and different seeds star
 and differ in data order and dropout only, so their weights can be averaged), adversarial (EPSILON:
 each update also trains on the batch with the word embeddings moved EPSILON, in all, along the
 gradient of the loss, the change that hurts most, as in Miyato et al. 2017; twice the compute per
-step; default 0, off).`,
+step; default 0, off), redraw_layers (N: the top N transformer layers of --init start from a fresh
+initialisation drawn from head_seed, as Zhang et al. 2021 found helps with few labels; default 0).`,
 		Example: `  train finetune --init runs/adapt --train labelled.csv --labels threat --out runs/threat
   train finetune --init runs/adapt --train train.jsonl --dev dev.jsonl --labels threat,drugs \
       --epochs 5 --lr 3e-5 --pos-weight auto --target-recall 0.9 --out runs/clf
@@ -378,6 +380,9 @@ func (f *finetuneRun) prepare() (*tokenize.Tokenizer, *model.Model, error) {
 	}
 	for _, note := range info.Notes {
 		fmt.Fprintf(f.errOut, "train: warning: --init %s: %s\n", s.Init, note)
+	}
+	if err := m.RedrawTopLayers(s.RedrawLayers, s.headSeed()); err != nil {
+		return nil, nil, fmt.Errorf("finetune: redraw_layers: %w", err)
 	}
 	setDropout(m, s.Dropout)
 	return tok, m, nil

@@ -393,3 +393,28 @@ func TestFinetuneAdversarial(t *testing.T) {
 		t.Errorf("adversarial=-1: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestFinetuneRedrawLayers checks that redraw_layers reaches the start of training and that more
+// layers than the model has are refused.
+func TestFinetuneRedrawLayers(t *testing.T) {
+	dir, base, labelled, _ := finetuneFixture(t)
+	top := func(name string, extra ...string) []float32 {
+		out := filepath.Join(dir, name)
+		args := append(finetuneArgs(base, labelled, out, "1"), "--set", "dropout=0")
+		return trainedParam(t, out, "bert.encoder.layer.1.output.dense.weight", append(args, extra...)...)
+	}
+	plain := top("plain")
+	again := top("again", "--set", "redraw_layers=0")
+	redrawn := top("redrawn", "--set", "redraw_layers=1")
+	if !slices.Equal(plain, again) {
+		t.Error("redraw_layers=0 trains differently from the default")
+	}
+	if slices.Equal(plain, redrawn) {
+		t.Error("redraw_layers=1 trains as without it")
+	}
+	out := filepath.Join(dir, "too-many")
+	_, stderr, code := run(t, append(finetuneArgs(base, labelled, out, "1"), "--set", "redraw_layers=9")...)
+	if code == 0 || !strings.Contains(stderr, "redraw_layers") || !strings.Contains(stderr, "cannot redraw the top 9") {
+		t.Errorf("redraw_layers=9: exit %d, stderr %q", code, stderr)
+	}
+}
