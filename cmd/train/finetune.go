@@ -384,6 +384,9 @@ func (f *finetuneRun) prepare() (*tokenize.Tokenizer, *model.Model, error) {
 	if err := m.RedrawTopLayers(s.RedrawLayers, s.headSeed()); err != nil {
 		return nil, nil, fmt.Errorf("finetune: redraw_layers: %w", err)
 	}
+	if s.RedrawLayers > 0 {
+		fmt.Fprintf(f.out, "top %d of %d encoder layers drawn afresh (head_seed %d)\n", s.RedrawLayers, m.Config.NumHiddenLayers, s.headSeed())
+	}
 	setDropout(m, s.Dropout)
 	return tok, m, nil
 }

@@ -412,6 +412,10 @@ func TestFinetuneRedrawLayers(t *testing.T) {
 	if slices.Equal(plain, redrawn) {
 		t.Error("redraw_layers=1 trains as without it")
 	}
+	stdout, _, _ := run(t, append(finetuneArgs(base, labelled, filepath.Join(dir, "said"), "1"), "--set", "redraw_layers=1")...)
+	if !strings.Contains(stdout, "top 1 of 2 encoder layers drawn afresh") {
+		t.Errorf("redraw_layers=1 does not say so: %q", stdout)
+	}
 	out := filepath.Join(dir, "too-many")
 	_, stderr, code := run(t, append(finetuneArgs(base, labelled, out, "1"), "--set", "redraw_layers=9")...)
 	if code == 0 || !strings.Contains(stderr, "redraw_layers") || !strings.Contains(stderr, "cannot redraw the top 9") {
