@@ -369,56 +369,42 @@ func TestFinetuneSoftLabels(t *testing.T) {
 	}
 }
 
-// TestFinetuneAdversarial checks that adversarial training reaches the update and that a negative
-// length is refused.
-func TestFinetuneAdversarial(t *testing.T) {
+// TestFinetuneTrainingSettings checks, for settings that change how a run trains, that the off value
+// trains as the default, that the on value changes the parameter it acts on, that the run says what
+// the setting did where it should, and that a bad value is refused with a message naming it.
+func TestFinetuneTrainingSettings(t *testing.T) {
 	dir, base, labelled, _ := finetuneFixture(t)
-	classifier := func(name string, extra ...string) []float32 {
-		out := filepath.Join(dir, name)
-		args := append(finetuneArgs(base, labelled, out, "3"), "--set", "dropout=0")
-		return trainedParam(t, out, "classifier.weight", append(args, extra...)...)
-	}
-	plain := classifier("plain")
-	again := classifier("again", "--set", "adversarial=0")
-	moved := classifier("moved", "--set", "adversarial=0.5")
-	if !slices.Equal(plain, again) {
-		t.Error("adversarial=0 trains differently from no adversarial training")
-	}
-	if slices.Equal(plain, moved) {
-		t.Error("adversarial=0.5 trains as without it")
-	}
-	out := filepath.Join(dir, "negative")
-	_, stderr, code := run(t, append(finetuneArgs(base, labelled, out, "1"), "--set", "adversarial=-1")...)
-	if code == 0 || !strings.Contains(stderr, "adversarial -1") {
-		t.Errorf("adversarial=-1: exit %d, stderr %q", code, stderr)
-	}
-}
-
-// TestFinetuneRedrawLayers checks that redraw_layers reaches the start of training and that more
-// layers than the model has are refused.
-func TestFinetuneRedrawLayers(t *testing.T) {
-	dir, base, labelled, _ := finetuneFixture(t)
-	top := func(name string, extra ...string) []float32 {
-		out := filepath.Join(dir, name)
-		args := append(finetuneArgs(base, labelled, out, "1"), "--set", "dropout=0")
-		return trainedParam(t, out, "bert.encoder.layer.1.output.dense.weight", append(args, extra...)...)
-	}
-	plain := top("plain")
-	again := top("again", "--set", "redraw_layers=0")
-	redrawn := top("redrawn", "--set", "redraw_layers=1")
-	if !slices.Equal(plain, again) {
-		t.Error("redraw_layers=0 trains differently from the default")
-	}
-	if slices.Equal(plain, redrawn) {
-		t.Error("redraw_layers=1 trains as without it")
-	}
-	stdout, _, _ := run(t, append(finetuneArgs(base, labelled, filepath.Join(dir, "said"), "1"), "--set", "redraw_layers=1")...)
-	if !strings.Contains(stdout, "top 1 of 2 encoder layers drawn afresh") {
-		t.Errorf("redraw_layers=1 does not say so: %q", stdout)
-	}
-	out := filepath.Join(dir, "too-many")
-	_, stderr, code := run(t, append(finetuneArgs(base, labelled, out, "1"), "--set", "redraw_layers=9")...)
-	if code == 0 || !strings.Contains(stderr, "redraw_layers") || !strings.Contains(stderr, "cannot redraw the top 9") {
-		t.Errorf("redraw_layers=9: exit %d, stderr %q", code, stderr)
+	for _, tc := range []struct {
+		key, param, epochs string
+		off, on, bad       string
+		said, refused      string
+	}{
+		{key: "adversarial", param: "classifier.weight", epochs: "3", off: "0", on: "0.5", bad: "-1",
+			refused: "adversarial -1"},
+		{key: "redraw_layers", param: "bert.encoder.layer.1.output.dense.weight", epochs: "1", off: "0", on: "1", bad: "9",
+			said: "top 1 of 2 encoder layers drawn afresh", refused: "redraw_layers: model: cannot redraw the top 9"},
+	} {
+		trained := func(name string, extra ...string) []float32 {
+			out := filepath.Join(dir, tc.key+"-"+name)
+			args := append(finetuneArgs(base, labelled, out, tc.epochs), "--set", "dropout=0")
+			return trainedParam(t, out, tc.param, append(args, extra...)...)
+		}
+		plain := trained("plain")
+		if !slices.Equal(plain, trained("off", "--set", tc.key+"="+tc.off)) {
+			t.Errorf("%s=%s trains differently from the default", tc.key, tc.off)
+		}
+		if slices.Equal(plain, trained("on", "--set", tc.key+"="+tc.on)) {
+			t.Errorf("%s=%s trains as without it", tc.key, tc.on)
+		}
+		if tc.said != "" {
+			stdout, _, _ := run(t, append(finetuneArgs(base, labelled, filepath.Join(dir, tc.key+"-said"), "1"), "--set", tc.key+"="+tc.on)...)
+			if !strings.Contains(stdout, tc.said) {
+				t.Errorf("%s=%s does not say %q: %q", tc.key, tc.on, tc.said, stdout)
+			}
+		}
+		_, stderr, code := run(t, append(finetuneArgs(base, labelled, filepath.Join(dir, tc.key+"-bad"), "1"), "--set", tc.key+"="+tc.bad)...)
+		if code == 0 || !strings.Contains(stderr, tc.refused) {
+			t.Errorf("%s=%s: exit %d, stderr %q", tc.key, tc.bad, code, stderr)
+		}
 	}
 }
