@@ -37,6 +37,8 @@ type Model struct {
 	MLM        *MLMHead   // nil unless Arch is MaskedLM
 	Classifier *ClassHead // nil unless Arch is SequenceClassification
 	RTD        *RTDHead   // nil unless Arch is ReplacedTokenDetection
+	// Shift, when set, moves the word embeddings looked up, for adversarial training on the inputs.
+	Shift *InputShift
 
 	reg       registry
 	positions []int32 // 0, 1, ..., max_position_embeddings-1
@@ -250,6 +252,18 @@ func pack(a *tensor.Arena, b *Batch) packing {
 	return p
 }
 
+// sequenceStarts returns the first encoder row of each of the batch's sequences, then the row count.
+func (p packing) sequenceStarts(a *tensor.Arena, batch int) []int32 {
+	if p.starts != nil {
+		return p.starts
+	}
+	starts := a.Int32s(batch + 1)
+	for i := range starts {
+		starts[i] = int32(i * p.seq)
+	}
+	return starts
+}
+
 // row returns the encoder row of flat batch position i, or -1 when the packing skips it.
 func (p packing) row(i int) int {
 	if p.tokens == nil {
@@ -308,7 +322,11 @@ func (m *Model) encode(t *tensor.Tape, b *Batch, rng *tensor.RNG, need []int32) 
 		RNG:       rng,
 	}
 	h := m.Config.HiddenSize
-	x := m.Embeddings.Forward(t, p.gather(a, b.IDs), p.gather(a, types), p.gather(a, pos), d)
+	word := m.Embeddings.Lookup(t, p.gather(a, b.IDs))
+	if m.Shift != nil {
+		word = m.Shift.shift(t, word, p.sequenceStarts(a, b.Batch))
+	}
+	x := m.Embeddings.Forward(t, word, p.gather(a, types), p.gather(a, pos), d)
 	if p.starts == nil {
 		x = t.Reshape(x, b.Batch, b.Seq, h)
 	}
@@ -352,11 +370,16 @@ func dropout(p float64, rng *tensor.RNG) float32 {
 	return float32(p)
 }
 
-// Forward embeds tokens with the given ids, token type ids and positions into [tokens, hidden], with
-// hidden dropout. As torch.nn.Embedding with padding_idx, the word lookup adds no gradient to the
-// padding row (the tied decoder still does).
-func (e *Embeddings) Forward(t *tensor.Tape, ids, types, pos []int32, d Dropout) *tensor.Tensor {
-	x := t.Add(t.EmbeddingPadded(e.Word, ids, e.Pad), t.Embedding(e.TokenType, types))
+// Lookup returns the word embeddings of ids, [tokens, hidden]. As torch.nn.Embedding with
+// padding_idx, it adds no gradient to the padding row (the tied decoder still does).
+func (e *Embeddings) Lookup(t *tensor.Tape, ids []int32) *tensor.Tensor {
+	return t.EmbeddingPadded(e.Word, ids, e.Pad)
+}
+
+// Forward adds the token type and position embeddings to the word embeddings of the tokens
+// (Lookup's), then normalises them, with hidden dropout, into [tokens, hidden].
+func (e *Embeddings) Forward(t *tensor.Tape, word *tensor.Tensor, types, pos []int32, d Dropout) *tensor.Tensor {
+	x := t.Add(word, t.Embedding(e.TokenType, types))
 	x = t.Add(x, t.Embedding(e.Position, pos))
 	return t.Dropout(e.Norm.Forward(t, x), d.Hidden, d.RNG)
 }

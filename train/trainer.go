@@ -177,6 +177,9 @@ type Trainer[B Batch] struct {
 	// Adversary, when set, trains against a small worst-case change of one parameter, typically the
 	// word embeddings (the fast gradient method of Miyato et al., 2017).
 	Adversary *Adversary
+	// InputAdversary, when set, trains against a small worst-case change of each sequence's input,
+	// which the model makes (model.InputShift): see InputAdversary.
+	InputAdversary InputAdversary
 
 	opt     *optim.AdamW
 	params  []*tensor.Tensor
@@ -195,6 +198,15 @@ type Trainer[B Batch] struct {
 type Adversary struct {
 	Param   *tensor.Tensor
 	Epsilon float64 // length of the change over the whole parameter; 0 turns it off
+}
+
+// InputAdversary is a change of the model's inputs that adversarial training aims: after the backward
+// pass of each micro-batch, Aim sets the change from the gradients just computed (reporting false when
+// there is none), the trainer adds the gradient of the micro-batch's loss under the change, and Rest
+// takes the change away.
+type InputAdversary interface {
+	Aim() bool
+	Rest()
 }
 
 // selection tracks the best Select score; checkpoints store it so that a resumed run keeps judging
@@ -464,12 +476,31 @@ func (t *Trainer[B]) backward(micro []B, seed []float32) (float64, error) {
 			return 0, fmt.Errorf("step %d: the model counted %d targets in a batch of %d", t.step+1, n, b.Count())
 		}
 		sum += float64(s.Data[0])
-		if n > 0 {
-			t.tape.BackwardWith(s, seed)
+		if n == 0 {
+			continue
+		}
+		t.tape.BackwardWith(s, seed)
+		if t.InputAdversary != nil && t.InputAdversary.Aim() {
+			err := t.shifted(b, seed)
+			t.InputAdversary.Rest()
+			if err != nil {
+				return 0, err
+			}
 		}
 	}
 	t.tape.Reset()
 	return sum, nil
+}
+
+// shifted adds the gradient of b's loss under the change the InputAdversary aimed.
+func (t *Trainer[B]) shifted(b B, seed []float32) error {
+	t.tape.Reset()
+	s, _, err := t.Model.Loss(t.tape, b, t.rng)
+	if err != nil {
+		return fmt.Errorf("step %d: adversarial: %w", t.step+1, err)
+	}
+	t.tape.BackwardWith(s, seed)
+	return nil
 }
 
 // adversarial moves the Adversary's parameter by Epsilon along the gradient just computed, adds the

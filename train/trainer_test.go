@@ -520,59 +520,45 @@ func TestRunProgressAndModelError(t *testing.T) {
 	}
 }
 
-// TestAdversary checks an adversarial update: its gradient is the clean gradient plus the gradient at
-// the word embeddings moved by Epsilon along the clean one, and the embeddings are left as they were.
-func TestAdversary(t *testing.T) {
-	path := writeCorpus(t, t.TempDir(), "c.txt", testLines(50))
+// oneUpdate makes one update of m over two micro-batches at learning rate 0, with the trainer set
+// up by set, and returns the gradients and the weights after it.
+func oneUpdate(t *testing.T, m *toyModel, set func(*Trainer[MLMBatch])) (grads, weights []float32) {
+	t.Helper()
 	tok := testTokenizer(t)
-	const eps = 0.5
-	// update makes one update at learning rate 0 and returns the gradients and the weights after it.
-	update := func(m *toyModel, adv *Adversary) (grads, weights []float32) {
-		c, err := NewCorpus(tok, CorpusConfig{Files: []string{path}, SeqLen: 16, BatchSize: 8, Seed: 1, ShuffleBlock: 1000})
+	path := writeCorpus(t, t.TempDir(), "c.txt", testLines(50))
+	c, err := NewCorpus(tok, CorpusConfig{Files: []string{path}, SeqLen: 16, BatchSize: 8, Seed: 1, ShuffleBlock: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tr := &Trainer[MLMBatch]{Model: m, Train: c, Dir: t.TempDir(), Save: m.save, Load: m.load,
+		Config: Config{MaxSteps: 1, GradAccum: 2, LR: 0.01, WeightDecay: 0.1}}
+	set(tr)
+	if err := tr.start(); err != nil {
+		t.Fatal(err)
+	}
+	defer tr.metrics.close()
+	var micro []MLMBatch
+	for range 2 {
+		b, err := c.Next()
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
-		tr := &Trainer[MLMBatch]{Model: m, Train: c, Dir: t.TempDir(), Save: m.save, Load: m.load,
-			Config: Config{MaxSteps: 1, GradAccum: 2, LR: 0.01, WeightDecay: 0.1}, Adversary: adv}
-		if err := tr.start(); err != nil {
-			t.Fatal(err)
-		}
-		defer tr.metrics.close()
-		var micro []MLMBatch
-		for range 2 {
-			b, err := c.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			micro = append(micro, b)
-		}
-		if _, _, _, err := tr.update(micro, 0); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range m.Params() {
-			grads, weights = append(grads, p.Grad...), append(weights, p.Data...)
-		}
-		return grads, weights
+		micro = append(micro, b)
 	}
-	newModel := func() *toyModel { return newToyModel(tok.VocabSize(), 8, 0, 3) }
+	if _, _, _, err := tr.update(micro, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Params() {
+		grads, weights = append(grads, p.Grad...), append(weights, p.Data...)
+	}
+	return grads, weights
+}
 
-	clean, start := update(newModel(), nil)
-	moved := newModel()
-	var sq float64
-	for _, g := range clean[:len(moved.emb.Data)] {
-		sq += float64(g) * float64(g)
-	}
-	for i := range moved.emb.Data {
-		moved.emb.Data[i] += float32(eps/math.Sqrt(sq)) * clean[i]
-	}
-	there, _ := update(moved, nil)
-	m := newModel()
-	got, weights := update(m, &Adversary{Param: m.emb, Epsilon: eps})
-
-	if !slices.Equal(weights, start) {
-		t.Error("the adversarial update left the embeddings moved")
-	}
+// checkSum reports whether got is clean + there, and whether there differs from clean enough for
+// the comparison to tell.
+func checkSum(t *testing.T, got, clean, there []float32) {
+	t.Helper()
 	worst, diff := 0.0, 0.0
 	for i := range got {
 		worst = max(worst, math.Abs(float64(got[i]-clean[i]-there[i])))
@@ -584,8 +570,99 @@ func TestAdversary(t *testing.T) {
 	if worst > 1e-6 {
 		t.Errorf("gradient differs from clean + moved by up to %g", worst)
 	}
-	off, _ := update(newModel(), &Adversary{Param: m.emb, Epsilon: 0})
+}
+
+// TestAdversary checks an adversarial update: its gradient is the clean gradient plus the gradient at
+// the word embeddings moved by Epsilon along the clean one, and the embeddings are left as they were.
+func TestAdversary(t *testing.T) {
+	const eps = 0.5
+	tok := testTokenizer(t)
+	newModel := func() *toyModel { return newToyModel(tok.VocabSize(), 8, 0, 3) }
+	plain := func(*Trainer[MLMBatch]) {}
+
+	clean, start := oneUpdate(t, newModel(), plain)
+	moved := newModel()
+	var sq float64
+	for _, g := range clean[:len(moved.emb.Data)] {
+		sq += float64(g) * float64(g)
+	}
+	for i := range moved.emb.Data {
+		moved.emb.Data[i] += float32(eps/math.Sqrt(sq)) * clean[i]
+	}
+	there, _ := oneUpdate(t, moved, plain)
+	m := newModel()
+	got, weights := oneUpdate(t, m, func(tr *Trainer[MLMBatch]) { tr.Adversary = &Adversary{Param: m.emb, Epsilon: eps} })
+
+	if !slices.Equal(weights, start) {
+		t.Error("the adversarial update left the embeddings moved")
+	}
+	checkSum(t, got, clean, there)
+	off, _ := oneUpdate(t, newModel(), func(tr *Trainer[MLMBatch]) { tr.Adversary = &Adversary{Param: m.emb, Epsilon: 0} })
 	if !slices.Equal(off, clean) {
 		t.Error("Epsilon 0 changed the gradient")
+	}
+}
+
+// fixedShift is an InputAdversary that moves the toy model's embeddings by a fixed change, or by
+// none when it aims at nothing; it counts its calls.
+type fixedShift struct {
+	m           *toyModel
+	by          float32
+	clean       []float32
+	aims, rests int
+}
+
+func (s *fixedShift) Aim() bool {
+	s.aims++
+	if s.by == 0 {
+		return false
+	}
+	s.clean = append(s.clean[:0], s.m.emb.Data...)
+	for i := range s.m.emb.Data {
+		s.m.emb.Data[i] += s.by
+	}
+	return true
+}
+
+func (s *fixedShift) Rest() {
+	s.rests++
+	copy(s.m.emb.Data, s.clean)
+}
+
+// TestInputAdversary checks the trainer's side of adversarial inputs: after each micro-batch's
+// backward pass it aims, adds the gradient of the loss under the change and rests; a change aimed at
+// nothing adds nothing.
+func TestInputAdversary(t *testing.T) {
+	const by = 0.3
+	tok := testTokenizer(t)
+	newModel := func() *toyModel { return newToyModel(tok.VocabSize(), 8, 0, 3) }
+	clean, start := oneUpdate(t, newModel(), func(*Trainer[MLMBatch]) {})
+	moved := newModel()
+	for i := range moved.emb.Data {
+		moved.emb.Data[i] += by
+	}
+	there, _ := oneUpdate(t, moved, func(*Trainer[MLMBatch]) {})
+
+	for _, step := range []float32{by, 0} {
+		m := newModel()
+		s := &fixedShift{m: m, by: step}
+		got, weights := oneUpdate(t, m, func(tr *Trainer[MLMBatch]) { tr.InputAdversary = s })
+		wantRests := 0
+		if step != 0 {
+			wantRests = 2
+		}
+		if s.aims != 2 || s.rests != wantRests {
+			t.Errorf("change %g: %d aims and %d rests over two micro-batches, want 2 and %d", step, s.aims, s.rests, wantRests)
+		}
+		if !slices.Equal(weights, start) {
+			t.Errorf("change %g: the update left the inputs moved", step)
+		}
+		if step == 0 {
+			if !slices.Equal(got, clean) {
+				t.Error("a change aimed at nothing changed the gradient")
+			}
+			continue
+		}
+		checkSum(t, got, clean, there)
 	}
 }

@@ -51,7 +51,10 @@ type finetuneSettings struct {
 	Dropout      *float64 `yaml:"dropout" json:"dropout,omitempty"`     // nil: the --init model's
 	HeadSeed     *uint64  `yaml:"head_seed" json:"head_seed,omitempty"` // nil: Seed
 	Adversarial  float64  `yaml:"adversarial" json:"adversarial,omitempty"`
-	RedrawLayers int      `yaml:"redraw_layers" json:"redraw_layers,omitempty"`
+	// AdversarialScope is what the adversarial length measures: the whole word-embedding table
+	// ("table"; empty, the default, means it too) or each sequence's looked-up embeddings ("sequence").
+	AdversarialScope string `yaml:"adversarial_scope" json:"adversarial_scope,omitempty"`
+	RedrawLayers     int    `yaml:"redraw_layers" json:"redraw_layers,omitempty"`
 }
 
 // headSeed is the seed of the new classifier head: head_seed when set, else seed.
@@ -126,7 +129,9 @@ initialisation, default --seed: runs with one head_seed and different seeds star
 and differ in data order and dropout only, so their weights can be averaged), adversarial (EPSILON:
 each update also trains on the batch with the word embeddings moved EPSILON, in all, along the
 gradient of the loss, the change that hurts most, as in Miyato et al. 2017; twice the compute per
-step; default 0, off), redraw_layers (N: the top N transformer layers of --init start from a fresh
+step; default 0, off), adversarial_scope (what EPSILON measures: table, the default, moves the
+word-embedding table by EPSILON in all; sequence moves the embeddings each text looks up by EPSILON
+apart, as Miyato et al. do), redraw_layers (N: the top N transformer layers of --init start from a fresh
 initialisation drawn from head_seed, as Zhang et al. 2021 found helps with few labels; default 0).`,
 		Example: `  train finetune --init runs/adapt --train labelled.csv --labels threat --out runs/threat
   train finetune --init runs/adapt --train train.jsonl --dev dev.jsonl --labels threat,drugs \
@@ -177,6 +182,12 @@ initialisation drawn from head_seed, as Zhang et al. 2021 found helps with few l
 
 // wordEmbeddings is the parameter adversarial training perturbs.
 const wordEmbeddings = "bert.embeddings.word_embeddings.weight"
+
+// The values of adversarial_scope: what the adversarial length measures.
+const (
+	scopeTable    = "table"    // the word-embedding table, moved as a whole
+	scopeSequence = "sequence" // each sequence's looked-up embeddings, moved apart
+)
 
 // finetuneAbsPaths makes the input paths absolute, so run.json names them wherever --resume is run from.
 func finetuneAbsPaths(s *finetuneSettings) error {
@@ -294,7 +305,11 @@ func (f *finetuneRun) run(ctx context.Context) error {
 				mt.Step, steps, mt.Loss, mt.Eval["pr_auc"], mt.Eval["roc_auc"], best)
 		},
 	}
-	if s.Adversarial > 0 {
+	switch {
+	case s.Adversarial > 0 && s.AdversarialScope == scopeSequence:
+		m.Shift = &model.InputShift{Epsilon: s.Adversarial}
+		tr.InputAdversary = m.Shift
+	case s.Adversarial > 0:
 		p, ok := m.Param(wordEmbeddings)
 		if !ok {
 			return fmt.Errorf("finetune: the model has no %s to perturb", wordEmbeddings)
@@ -412,6 +427,8 @@ func checkFinetuneSettings(s finetuneSettings, cfg model.Config) error {
 		return fmt.Errorf("finetune: target_recall %g must lie in (0, 1], or 0 for the best F1", s.TargetRecall)
 	case !(s.Adversarial >= 0) || math.IsInf(s.Adversarial, 0):
 		return fmt.Errorf("finetune: adversarial %g must be a length of 0 (off) or more", s.Adversarial)
+	case s.AdversarialScope != "" && s.AdversarialScope != scopeTable && s.AdversarialScope != scopeSequence:
+		return fmt.Errorf("finetune: adversarial_scope %q must be %s or %s", s.AdversarialScope, scopeTable, scopeSequence)
 	}
 	if _, err := parsePosWeight(s.PosWeight, len(cfg.ID2Label)); err != nil {
 		return err

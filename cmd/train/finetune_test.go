@@ -376,17 +376,20 @@ func TestFinetuneTrainingSettings(t *testing.T) {
 	dir, base, labelled, _ := finetuneFixture(t)
 	for _, tc := range []struct {
 		key, param, epochs string
+		with               []string // settings every run of the row has
 		off, on, bad       string
 		said, refused      string
 	}{
 		{key: "adversarial", param: "classifier.weight", epochs: "3", off: "0", on: "0.5", bad: "-1",
 			refused: "adversarial -1"},
+		{key: "adversarial_scope", param: "classifier.weight", epochs: "3", with: []string{"--set", "adversarial=0.5"},
+			off: "table", on: "sequence", bad: "word", refused: `adversarial_scope "word" must be table or sequence`},
 		{key: "redraw_layers", param: "bert.encoder.layer.1.output.dense.weight", epochs: "1", off: "0", on: "1", bad: "9",
 			said: "top 1 of 2 encoder layers drawn afresh", refused: "redraw_layers: model: cannot redraw the top 9"},
 	} {
 		trained := func(name string, extra ...string) []float32 {
 			out := filepath.Join(dir, tc.key+"-"+name)
-			args := append(finetuneArgs(base, labelled, out, tc.epochs), "--set", "dropout=0")
+			args := append(append(finetuneArgs(base, labelled, out, tc.epochs), "--set", "dropout=0"), tc.with...)
 			return trainedParam(t, out, tc.param, append(args, extra...)...)
 		}
 		plain := trained("plain")
