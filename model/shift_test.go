@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vigil-ml/vigil/tensor"
+	"github.com/vigil-ml/vigil/tensor/vmath"
 )
 
 // TestInputShift checks the adversarial change of the inputs in both encoder layouts: at rest it
@@ -59,14 +60,14 @@ func TestInputShift(t *testing.T) {
 			rise := 0.0
 			for i := range len(m.Shift.starts) - 1 {
 				h := m.Config.HiddenSize
-				rise += eps * math.Sqrt(sumSquares(m.Shift.seen.Grad[int(m.Shift.starts[i])*h:int(m.Shift.starts[i+1])*h]))
+				rise += eps * math.Sqrt(vmath.SumSquares(m.Shift.seen.Grad[int(m.Shift.starts[i])*h:int(m.Shift.starts[i+1])*h]))
 			}
 			if !m.Shift.Aim() {
 				t.Fatal("Aim found no change")
 			}
 			for i := range len(m.Shift.starts) - 1 {
 				h := m.Config.HiddenSize
-				if n := math.Sqrt(sumSquares(m.Shift.delta[int(m.Shift.starts[i])*h : int(m.Shift.starts[i+1])*h])); math.Abs(n-eps) > 1e-6*eps {
+				if n := math.Sqrt(vmath.SumSquares(m.Shift.delta[int(m.Shift.starts[i])*h : int(m.Shift.starts[i+1])*h])); math.Abs(n-eps) > 1e-6*eps {
 					t.Errorf("sequence %d moved %g, want %g", i, n, eps)
 				}
 			}
@@ -99,12 +100,4 @@ func TestInputShiftVanished(t *testing.T) {
 			t.Errorf("Epsilon %g: aimed without a backward pass", s.Epsilon)
 		}
 	}
-}
-
-func sumSquares(x []float32) float64 {
-	s := 0.0
-	for _, v := range x {
-		s += float64(v) * float64(v)
-	}
-	return s
 }
