@@ -56,18 +56,25 @@ func TestInputShift(t *testing.T) {
 			if got := value(); got != clean {
 				t.Fatalf("loss at rest %g, without a shift %g", got, clean)
 			}
+			// lengths returns the length of each sequence's rows of x, laid out as the lookup.
+			lengths := func(x []float32) []float64 {
+				s, h := m.Shift.starts, m.Config.HiddenSize
+				out := make([]float64, len(s)-1)
+				for i := range out {
+					out[i] = math.Sqrt(vmath.SumSquares(x[int(s[i])*h : int(s[i+1])*h]))
+				}
+				return out
+			}
 			tape.Backward(tc.loss(m, tape, b))
 			rise := 0.0
-			for i := range len(m.Shift.starts) - 1 {
-				h := m.Config.HiddenSize
-				rise += eps * math.Sqrt(vmath.SumSquares(m.Shift.seen.Grad[int(m.Shift.starts[i])*h:int(m.Shift.starts[i+1])*h]))
+			for _, g := range lengths(m.Shift.seen.Grad) {
+				rise += eps * g
 			}
 			if !m.Shift.Aim() {
 				t.Fatal("Aim found no change")
 			}
-			for i := range len(m.Shift.starts) - 1 {
-				h := m.Config.HiddenSize
-				if n := math.Sqrt(vmath.SumSquares(m.Shift.delta[int(m.Shift.starts[i])*h : int(m.Shift.starts[i+1])*h])); math.Abs(n-eps) > 1e-6*eps {
+			for i, n := range lengths(m.Shift.delta) {
+				if math.Abs(n-eps) > 1e-6*eps {
 					t.Errorf("sequence %d moved %g, want %g", i, n, eps)
 				}
 			}
