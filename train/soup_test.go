@@ -1,7 +1,6 @@
 package train
 
 import (
-	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -108,60 +107,5 @@ func TestSoup(t *testing.T) {
 		if _, err := Soup(tc.members); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
 		}
-	}
-}
-
-// TestGreedySoup builds members whose every weight is one value and scores a soup by how near its
-// weights lie to a target: the greedy soup must keep exactly the members that bring its mean nearer
-// (or leave it as near), and average those alone.
-func TestGreedySoup(t *testing.T) {
-	labels := []string{"threat"}
-	values := []float32{1, 3, 0, 2, 1.5}
-	var members []*model.Model
-	for i, v := range values {
-		m := soupMember(t, labels, uint64(i+1))
-		for _, p := range m.Params() {
-			for k := range p.Data {
-				p.Data[k] = v
-			}
-		}
-		members = append(members, m)
-	}
-	calibrateWith(t, members[3], 2) // uncalibrated before averaging: its weights are 2 again
-	const target = 1.4
-	score := func(m *model.Model) (float64, error) {
-		return -math.Abs(float64(m.Params()[0].Data[0]) - target), nil
-	}
-	soup, steps, err := GreedySoup(members, score)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Means tried: {1}, {1,3}=2, {1,0}=0.5, {1,2}=1.5 (nearer: kept), {1,2,1.5}=1.5 (as near: kept).
-	want := []GreedyStep{{0, -0.4, true}, {1, -0.6, false}, {2, -0.9, false}, {3, -0.1, true}, {4, -0.1, true}}
-	if len(steps) != len(want) {
-		t.Fatalf("%d steps, want %d", len(steps), len(want))
-	}
-	for i, s := range steps {
-		if s.Member != want[i].Member || s.Kept != want[i].Kept || math.Abs(s.Score-want[i].Score) > 1e-6 {
-			t.Errorf("step %d = %+v, want %+v", i, s, want[i])
-		}
-	}
-	for _, p := range soup.Params() {
-		for k, v := range p.Data {
-			if math.Abs(float64(v)-1.5) > 1e-6 {
-				t.Fatalf("%s[%d] = %g, want 1.5, the mean of the members kept", p.Name, k, v)
-			}
-		}
-	}
-
-	fail := errors.New("no dev labels")
-	if _, _, err := GreedySoup(members[:2], func(*model.Model) (float64, error) { return 0, fail }); !errors.Is(err, fail) || !strings.Contains(err.Error(), "model 1") {
-		t.Errorf("a failing score: error %v", err)
-	}
-	if _, _, err := GreedySoup([]*model.Model{members[0], soupMember(t, []string{"drugs"}, 9)}, score); err == nil || !strings.Contains(err.Error(), "id2label") {
-		t.Errorf("other labels: error %v", err)
-	}
-	if _, _, err := GreedySoup(nil, score); err == nil {
-		t.Error("no members: no error")
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -29,7 +28,6 @@ type soupSettings struct {
 	MaxLen       int      `yaml:"max_len" json:"max_len"`
 	BatchSize    int      `yaml:"batch_size" json:"batch_size"`
 	TargetRecall float64  `yaml:"target_recall" json:"target_recall"`
-	Greedy       bool     `yaml:"greedy" json:"greedy"`
 }
 
 func newSoupCmd() *cobra.Command {
@@ -54,12 +52,7 @@ to average. Members must share the tokenizer, the configuration and the labels, 
 run.json records it, the --init they were fine-tuned from.
 
 --out receives the soup as a model directory (config.json, model.safetensors, tokenizer.json) with
-run.json naming the members and their dev scores; a non-empty --out needs --overwrite.
-
-With --greedy the soup is built one member at a time (Wortsman et al.'s "greedy soup"): members in
-order of their mean dev PR-AUC, best first, each kept only if the soup's mean dev PR-AUC does not fall
-with it. Use it to pool runs of several recipes from one --init and let dev choose which to average;
-its dev scores are no longer held out, so judge the soup on other data.`,
+run.json naming the members and their dev scores; a non-empty --out needs --overwrite.`,
 		Example: `  for seed in 1 2 3 4 5; do
     train finetune --init runs/pre --train train.csv --dev dev.csv --labels threat --seed $seed \
         --set head_seed=1 --out runs/threat-s$seed
@@ -83,7 +76,6 @@ its dev scores are no longer held out, so judge the soup on other data.`,
 	f.Int("max-len", 0, "tokens per text (0: the members' --max-len, else the model's limit)")
 	f.Int("batch-size", s.BatchSize, "texts scored per batch")
 	f.Float64("target-recall", 0, "choose each threshold for this dev recall instead of the best F1")
-	f.Bool("greedy", false, "keep only the members that raise the soup's mean dev PR-AUC, best first")
 	f.BoolVar(&overwrite, "overwrite", false, "write into a non-empty --out")
 	sf.add(c)
 	return c
@@ -100,8 +92,7 @@ type soupMember struct {
 type soupData struct {
 	Dev     int          `json:"dev"`
 	Members []soupMember `json:"members"`
-	Soup    soupMember   `json:"soup"`           // before calibration, which changes no ranking
-	Kept    []string     `json:"kept,omitempty"` // with --greedy: the members averaged
+	Soup    soupMember   `json:"soup"` // before calibration, which changes no ranking
 }
 
 func runSoup(w, errOut io.Writer, s soupSettings, overwrite bool) error {
@@ -177,12 +168,7 @@ func runSoup(w, errOut io.Writer, s soupSettings, overwrite bool) error {
 		printScores(w, r, labels)
 	}
 	printScores(w, mean, labels)
-	var soup *model.Model
-	if s.Greedy {
-		soup, found.Kept, err = greedySoup(w, members, names, found.Members, labels, batches, dev.Labels)
-	} else {
-		soup, err = train.Soup(members)
-	}
+	soup, err := train.Soup(members)
 	if err != nil {
 		return err
 	}
@@ -213,49 +199,6 @@ func runSoup(w, errOut io.Writer, s soupSettings, overwrite bool) error {
 	}
 	fmt.Fprintf(w, "wrote %s in %s\n", s.Out, time.Since(start).Round(time.Second))
 	return nil
-}
-
-// greedySoup runs train.GreedySoup over members in order of their mean dev PR-AUC (scores, as
-// scoreLogits measured them), prints each step, and returns the soup and the names of the members kept.
-func greedySoup(w io.Writer, members []*model.Model, names []string, scores []soupMember, labels []string, batches []train.ClassBatch, truth [][]bool) (*model.Model, []string, error) {
-	meanPR := func(r soupMember) float64 {
-		var sum float64
-		for _, l := range labels {
-			sum += r.PRAUC[l]
-		}
-		return sum / float64(len(labels))
-	}
-	order := make([]int, len(members))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(meanPR(scores[b]), meanPR(scores[a])) })
-	ordered := make([]*model.Model, len(order))
-	for k, i := range order {
-		ordered[k] = members[i]
-	}
-	soup, steps, err := train.GreedySoup(ordered, func(m *model.Model) (float64, error) {
-		logits, err := train.Logits(m, batches)
-		if err != nil {
-			return 0, err
-		}
-		r, err := scoreLogits("", labels, logits, truth)
-		return meanPR(r), err
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	fmt.Fprintln(w, "greedy soup, best member first (mean dev PR-AUC of the soup with it):")
-	var kept []string
-	for _, st := range steps {
-		name, verdict := names[order[st.Member]], "left out"
-		if st.Kept {
-			kept, verdict = append(kept, name), "kept"
-		}
-		fmt.Fprintf(w, "  %-40s  %.4f  %s\n", name, st.Score, verdict)
-	}
-	fmt.Fprintf(w, "averaging %d of %d members\n", len(kept), len(members))
-	return soup, kept, nil
 }
 
 // loadMembers loads the classifiers to average and the tokenizer they share.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -112,79 +111,6 @@ func TestSoupCommand(t *testing.T) {
 	}
 	if _, stderr, code := run(t, "eval", "--model", out, "--data", dev, "--report", filepath.Join(dir, "report")); code != 0 {
 		t.Errorf("eval of the soup: exit %d: %s", code, stderr)
-	}
-}
-
-// TestSoupGreedy pools two trained members with one barely trained: the greedy soup must start from
-// the member best on dev, never score below it, and average exactly the members it reports kept.
-func TestSoupGreedy(t *testing.T) {
-	dir, _, dev, member := soupFixture(t, "60")
-	common := []string{"--dev", dev, "--set", "head_seed=7"}
-	weak := member("weak", append(common, "--seed", "3", "--max-steps", "2")...)
-	a := member("a", append(common, "--seed", "1")...)
-	b := member("b", append(common, "--seed", "2")...)
-
-	out := filepath.Join(dir, "greedy")
-	stdout, stderr, code := run(t, "soup", "--greedy", "--out", out, weak, a, b)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var info struct {
-		Config soupSettings `json:"config"`
-		Data   soupData     `json:"data"`
-	}
-	if b, err := os.ReadFile(filepath.Join(out, "run.json")); err != nil || json.Unmarshal(b, &info) != nil {
-		t.Fatalf("run.json: %v", err)
-	}
-	kept := info.Data.Kept
-	want := fmt.Sprintf("averaging %d of 3 members", len(kept))
-	if !info.Config.Greedy || len(kept) == 0 || !strings.Contains(stdout, "greedy soup") || !strings.Contains(stdout, want) {
-		t.Fatalf("greedy %v, kept %v; output lacks %q:\n%s", info.Config.Greedy, kept, want, stdout)
-	}
-	best := info.Data.Members[0]
-	for _, m := range info.Data.Members[1:] {
-		if m.PRAUC["threat"] > best.PRAUC["threat"] {
-			best = m
-		}
-	}
-	if kept[0] != best.Dir {
-		t.Errorf("the greedy soup starts from %s, not from the best member on dev, %s", kept[0], best.Dir)
-	}
-	if got := info.Data.Soup.PRAUC["threat"]; got < best.PRAUC["threat"] {
-		t.Errorf("the greedy soup's dev PR-AUC %.4f is below its best member's %.4f", got, best.PRAUC["threat"])
-	}
-
-	var members []*model.Model
-	for _, d := range kept {
-		m, _, err := model.Load(d, model.LoadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := train.Uncalibrate(m); err != nil {
-			t.Fatal(err)
-		}
-		members = append(members, m)
-	}
-	soup, _, err := model.Load(out, model.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := train.Uncalibrate(soup); err != nil {
-		t.Fatal(err)
-	}
-	mean, _, err := model.Load(out, model.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := model.Average(mean, members); err != nil {
-		t.Fatal(err)
-	}
-	for k, p := range soup.Params() {
-		for i, v := range p.Data {
-			if w := mean.Params()[k].Data[i]; math.Abs(float64(v-w)) > 1e-5*max(1, math.Abs(float64(w))) {
-				t.Fatalf("%s[%d] = %g, want %g, the mean of the members kept (%v)", p.Name, i, v, w, kept)
-			}
-		}
 	}
 }
 
