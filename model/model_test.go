@@ -559,3 +559,68 @@ func matchesPadded(t *testing.T, b *Batch, grads func(*Model) [][]float32, compa
 	tape.BackwardWith(want, dy)
 	compare("classifier", packed, grads(c))
 }
+
+// TestClassAndMeanLogits checks both logits against a padded pass over every position, in the packed
+// and the padded layout: the first equal ClassLogits, the second the classifier applied to the mean
+// of each sequence's first and attended rows, values and gradients.
+func TestClassAndMeanLogits(t *testing.T) {
+	grads := func(m *Model) [][]float32 {
+		var g [][]float32
+		for _, p := range m.Params() {
+			g = append(g, slices.Clone(p.Grad))
+			p.ZeroGrad()
+		}
+		return g
+	}
+	holed := toyBatch(tensor.NewRNG(2), 30, 4, 12)
+	holed.AttentionMask[3], holed.AttentionMask[12] = 0, 0 // a hole, and a first position left out
+	for _, b := range []*Batch{toyBatch(tensor.NewRNG(2), 30, 4, 12), holed} {
+		b.Labels = nil
+		m := newModel(t, testConfig(30).WithLabels([]string{"a", "b"}), SequenceClassification, 5)
+		tape := tensor.NewTape()
+		cls, mean, err := m.ClassAndMeanLogits(tape, b, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loss := func(cls, mean *tensor.Tensor) *tensor.Tensor {
+			y := []float32{1, 0, 0, 1, 1, 1, 0, 0}
+			return tape.Add(tape.BCEWithLogits(cls, y, nil), tape.Scale(tape.BCEWithLogits(mean, y, nil), 0.5))
+		}
+		tape.Backward(loss(cls, mean))
+		gotCls, gotMean, got := slices.Clone(cls.Data), slices.Clone(mean.Data), grads(m)
+
+		tape.Reset()
+		want, err := m.ClassLogits(tape, b, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := relErr(gotCls, want.Data); e > 1e-5 {
+			t.Errorf("first-token logits differ from ClassLogits by %.3g", e)
+		}
+		tape.Reset()
+		h := m.encode(tape, b, nil, nil) // every position, padded
+		pool := tape.New(b.Batch, b.Batch*b.Seq)
+		for s := range b.Batch {
+			var rows []int
+			for j := range b.Seq {
+				if i := s*b.Seq + j; j == 0 || b.AttentionMask[i] != 0 {
+					rows = append(rows, i)
+				}
+			}
+			for _, i := range rows {
+				pool.Data[s*b.Batch*b.Seq+i] = 1 / float32(len(rows))
+			}
+		}
+		wantCls := m.Classifier.Forward(tape, tape.Embedding(h, []int32{0, 12, 24, 36}), 0, nil)
+		wantMean := m.Classifier.Forward(tape, tape.MatMul(pool, h, false, false), 0, nil)
+		if e := relErr(gotMean, wantMean.Data); e > 1e-5 {
+			t.Errorf("mean logits differ from the padded pass by %.3g", e)
+		}
+		tape.Backward(loss(wantCls, wantMean))
+		for k, g := range grads(m) {
+			if e := relErr(got[k], g); e > 1e-5 {
+				t.Errorf("gradient of %s differs from the padded pass by %.3g", m.Params()[k].Name, e)
+			}
+		}
+	}
+}
