@@ -80,51 +80,6 @@ func (m *Model) classLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) *tensor.T
 	return m.Classifier.Forward(t, cls, dropout(m.Config.classifierDropout(), rng), rng)
 }
 
-// ClassAndMeanLogits returns ClassLogits and the classifier's logits [batch, labels] for the mean of
-// each sequence's last hidden states over its first and attended positions. A training loss on the
-// second asks every token's state, not the first one's alone, to carry what the labels need, and
-// sends the labels' gradient to each token directly (train.Classifier's MeanWeight); inference reads
-// the first only.
-func (m *Model) ClassAndMeanLogits(t *tensor.Tape, b *Batch, rng *tensor.RNG) (cls, mean *tensor.Tensor, err error) {
-	if err := m.check(b, SequenceClassification); err != nil {
-		return nil, nil, err
-	}
-	a := t.Arena()
-	kept := func(i int) bool { return i%b.Seq == 0 || b.AttentionMask == nil || b.AttentionMask[i] != 0 }
-	n := 0
-	for i := range b.IDs {
-		if kept(i) {
-			n++
-		}
-	}
-	need, first := a.Int32s(n), a.Int32s(b.Batch)
-	pool := t.New(b.Batch, n) // row i: 1/count over sequence i's rows of need
-	for i, r := 0, 0; i < len(b.IDs); i++ {
-		if !kept(i) {
-			continue
-		}
-		if i%b.Seq == 0 {
-			first[i/b.Seq] = int32(r)
-		}
-		need[r] = int32(i)
-		r++
-	}
-	for s := range b.Batch {
-		end := int32(n)
-		if s+1 < b.Batch {
-			end = first[s+1]
-		}
-		for r := first[s]; r < end; r++ {
-			pool.Data[s*n+int(r)] = 1 / float32(end-first[s])
-		}
-	}
-	h := m.encode(t, b, rng, need)
-	p := dropout(m.Config.classifierDropout(), rng)
-	cls = m.Classifier.Forward(t, t.Embedding(h, first), p, rng)
-	mean = m.Classifier.Forward(t, t.MatMul(pool, h, false, false), p, rng)
-	return cls, mean, nil
-}
-
 // ClassLoss returns the mean binary cross-entropy of the label logits against b.Targets, as
 // BertForSequenceClassification computes for multi_label_classification.
 func (m *Model) ClassLoss(t *tensor.Tape, b *Batch, rng *tensor.RNG) (*tensor.Tensor, error) {

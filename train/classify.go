@@ -174,26 +174,14 @@ type Classifier struct {
 	M *model.Model
 	// PosWeight multiplies each label's positive term (see PosWeights); nil weighs every term 1.
 	PosWeight []float32
-	// MeanWeight, when positive, adds that weight times the same loss of the classifier applied to
-	// the mean of each text's last hidden states (model.ClassAndMeanLogits), so that the labels'
-	// gradient reaches every token's state and word embedding directly, not only through the first
-	// token's attention. The trained model still reads the first token alone.
-	MeanWeight float64
 }
 
 // Params returns the model's parameters.
 func (c Classifier) Params() []*tensor.Tensor { return c.M.Params() }
 
-// Loss returns the summed binary cross-entropy over b's (text, label) targets, plus MeanWeight times
-// that of the mean hidden states.
+// Loss returns the summed binary cross-entropy over b's (text, label) targets.
 func (c Classifier) Loss(t *tensor.Tape, b ClassBatch, rng *tensor.RNG) (*tensor.Tensor, int, error) {
-	var logits, mean *tensor.Tensor
-	var err error
-	if c.MeanWeight > 0 {
-		logits, mean, err = c.M.ClassAndMeanLogits(t, b.input(), rng)
-	} else {
-		logits, err = c.M.ClassLogits(t, b.input(), rng)
-	}
+	logits, err := c.M.ClassLogits(t, b.input(), rng)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -204,11 +192,7 @@ func (c Classifier) Loss(t *tensor.Tape, b ClassBatch, rng *tensor.RNG) (*tensor
 		return nil, 0, fmt.Errorf("%d positive weights for %d labels", len(c.PosWeight), logits.Dim(-1))
 	}
 	n := len(b.Targets)
-	loss := t.BCEWithLogits(logits, b.Targets, c.PosWeight)
-	if mean != nil {
-		loss = t.Add(loss, t.Scale(t.BCEWithLogits(mean, b.Targets, c.PosWeight), float32(c.MeanWeight)))
-	}
-	return t.Scale(loss, float32(n)), n, nil
+	return t.Scale(t.BCEWithLogits(logits, b.Targets, c.PosWeight), float32(n)), n, nil
 }
 
 // Load replaces the model's weights with those saved in dir, for Trainer.Load.

@@ -55,8 +55,6 @@ type finetuneSettings struct {
 	// ("table"; empty, the default, means it too) or each sequence's looked-up embeddings ("sequence").
 	AdversarialScope string `yaml:"adversarial_scope" json:"adversarial_scope,omitempty"`
 	RedrawLayers     int    `yaml:"redraw_layers" json:"redraw_layers,omitempty"`
-	// MeanLoss weighs a second loss: the classifier applied to each text's mean hidden state.
-	MeanLoss float64 `yaml:"mean_loss" json:"mean_loss,omitempty"`
 }
 
 // headSeed is the seed of the new classifier head: head_seed when set, else seed.
@@ -134,10 +132,7 @@ gradient of the loss, the change that hurts most, as in Miyato et al. 2017; twic
 step; default 0, off), adversarial_scope (what EPSILON measures: table, the default, moves the
 word-embedding table by EPSILON in all; sequence moves the embeddings each text looks up by EPSILON
 apart, as Miyato et al. do), redraw_layers (N: the top N transformer layers of --init start from a fresh
-initialisation drawn from head_seed, as Zhang et al. 2021 found helps with few labels; default 0),
-mean_loss (W: adds W times the loss of the classifier applied to the mean of each text's last hidden
-states, which sends the labels' gradient to every token directly; the model still reads the first
-token; default 0, off).`,
+initialisation drawn from head_seed, as Zhang et al. 2021 found helps with few labels; default 0).`,
 		Example: `  train finetune --init runs/adapt --train labelled.csv --labels threat --out runs/threat
   train finetune --init runs/adapt --train train.jsonl --dev dev.jsonl --labels threat,drugs \
       --epochs 5 --lr 3e-5 --pos-weight auto --target-recall 0.9 --out runs/clf
@@ -284,7 +279,7 @@ func (f *finetuneRun) run(ctx context.Context) error {
 	layerScale := train.LayerDecay(params, m.Config.NumHiddenLayers, s.LayerDecay)
 	frozenScale := train.Frozen(params, layerScale)
 	names := m.Config.Labels()
-	clf := train.Classifier{M: m, PosWeight: sets.posWeight, MeanWeight: s.MeanLoss}
+	clf := train.Classifier{M: m, PosWeight: sets.posWeight}
 	steps := tcfg.MaxSteps
 	tr := &train.Trainer[train.ClassBatch]{
 		Model: clf, Train: stream, Dir: s.Out, Save: m.Save, Load: clf.Load, Config: tcfg, Resume: f.resume,
@@ -434,8 +429,6 @@ func checkFinetuneSettings(s finetuneSettings, cfg model.Config) error {
 		return fmt.Errorf("finetune: adversarial %g must be a length of 0 (off) or more", s.Adversarial)
 	case s.AdversarialScope != "" && s.AdversarialScope != scopeTable && s.AdversarialScope != scopeSequence:
 		return fmt.Errorf("finetune: adversarial_scope %q must be %s or %s", s.AdversarialScope, scopeTable, scopeSequence)
-	case !(s.MeanLoss >= 0) || math.IsInf(s.MeanLoss, 0):
-		return fmt.Errorf("finetune: mean_loss %g must be a weight of 0 (off) or more", s.MeanLoss)
 	}
 	if _, err := parsePosWeight(s.PosWeight, len(cfg.ID2Label)); err != nil {
 		return err

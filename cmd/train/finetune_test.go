@@ -384,8 +384,6 @@ func TestFinetuneTrainingSettings(t *testing.T) {
 			refused: "adversarial -1"},
 		{key: "adversarial_scope", param: "classifier.weight", epochs: "3", with: []string{"--set", "adversarial=0.5"},
 			off: "table", on: "sequence", bad: "word", refused: `adversarial_scope "word" must be table or sequence`},
-		{key: "mean_loss", param: "bert.encoder.layer.0.output.dense.weight", epochs: "3", off: "0", on: "0.5", bad: "-1",
-			refused: "mean_loss -1 must be a weight"},
 		{key: "redraw_layers", param: "bert.encoder.layer.1.output.dense.weight", epochs: "1", off: "0", on: "1", bad: "9",
 			said: "top 1 of 2 encoder layers drawn afresh", refused: "redraw_layers: model: cannot redraw the top 9"},
 	} {
