@@ -35,6 +35,17 @@ type EncodeOptions struct {
 	MaxLength int
 	// PadToMaxLength pads on the right with [PAD] up to MaxLength.
 	PadToMaxLength bool
+	// PieceDropout, when positive, samples a segmentation in place of
+	// WordPiece's greedy one, for training: each longest vocabulary match
+	// of more than one character is passed over with this probability and
+	// a shorter one taken (the BPE-dropout of Provilkov et al. 2020 applied
+	// to WordPiece), so a model sees its words split in several ways. A word
+	// the draws leave without a segmentation keeps the greedy one. It must
+	// lie in [0, 1).
+	PieceDropout float64
+	// DropoutSeed fixes PieceDropout's draws: the same seed and text give
+	// the same tokens, different texts draw independently.
+	DropoutSeed uint64
 }
 
 // seq is the model output for one text before post-processing.
@@ -50,6 +61,7 @@ type scratch struct {
 	ids  []int32
 	ends []int32
 	next []int
+	drop pieceDrop
 }
 
 func (t *Tokenizer) getScratch() *scratch {
@@ -110,9 +122,11 @@ func (t *Tokenizer) EncodeBatch(texts []string, o EncodeOptions) []Encoding {
 }
 
 func (t *Tokenizer) encode(sc *scratch, a, b string, pair bool, o EncodeOptions) Encoding {
+	sc.drop = newPieceDrop(o.PieceDropout, o.DropoutSeed, a)
 	t.model(sc, a, &sc.a)
 	sc.b.ids, sc.b.offs = sc.b.ids[:0], sc.b.offs[:0]
 	if pair {
+		sc.drop = newPieceDrop(o.PieceDropout, o.DropoutSeed^pairSalt, b)
 		t.model(sc, b, &sc.b)
 	}
 	if o.MaxLength > 0 {
@@ -277,8 +291,13 @@ func (t *Tokenizer) segment(sc *scratch, text string, lo, hi int, dst *seq) {
 	for _, w := range sp.words {
 		word := sp.norm[w.lo:w.hi]
 		orig := sp.orig[w.lo:w.hi]
+		var drop *pieceDrop
+		if sc.drop.threshold > 0 {
+			sc.drop.at = uint64(orig[0].lo)
+			drop = &sc.drop
+		}
 		var ok bool
-		sc.ids, sc.ends, ok = t.pieces(word, sc.ids[:0], sc.ends[:0])
+		sc.ids, sc.ends, ok = t.pieces(word, sc.ids[:0], sc.ends[:0], drop)
 		if !ok {
 			dst.ids = append(dst.ids, t.Special.Unk)
 			dst.offs = append(dst.offs, [2]int{int(orig[0].lo), int(orig[len(orig)-1].hi)})

@@ -190,8 +190,10 @@ func (t *Tokenizer) MaskID() int32 { return t.Special.Mask }
 // pieces splits one normalized word greedily, longest match first. It
 // appends each piece's id to ids and its end (a byte index into word) to
 // ends, and reports false, leaving ids and ends as they were, when the word
-// must become the unknown token.
-func (t *Tokenizer) pieces(word []byte, ids, ends []int32) ([]int32, []int32, bool) {
+// must become the unknown token. A non-nil drop passes over some matches
+// (EncodeOptions.PieceDropout), falling back to the greedy split when the
+// word is left without one.
+func (t *Tokenizer) pieces(word []byte, ids, ends []int32, drop *pieceDrop) ([]int32, []int32, bool) {
 	n := len(word)
 	if n > t.opts.MaxInputCharsPerWord && utf8.RuneCount(word) > t.opts.MaxInputCharsPerWord {
 		return ids, ends, false
@@ -208,7 +210,7 @@ func (t *Tokenizer) pieces(word []byte, ids, ends []int32) ([]int32, []int32, bo
 		}
 		found := false
 		for end > start {
-			if id, ok := m[string(word[start:end])]; ok {
+			if id, ok := m[string(word[start:end])]; ok && (drop == nil || !drop.skip(word, start, end)) {
 				ids = append(ids, id)
 				ends = append(ends, int32(end))
 				found = true
@@ -220,6 +222,9 @@ func (t *Tokenizer) pieces(word []byte, ids, ends []int32) ([]int32, []int32, bo
 			}
 		}
 		if !found {
+			if drop != nil {
+				return t.pieces(word, ids[:mark], ends[:mark], nil)
+			}
 			return ids[:mark], ends[:mark], false
 		}
 		start = end

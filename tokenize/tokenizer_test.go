@@ -81,7 +81,7 @@ func TestWordPiece(t *testing.T) {
 		{"ééééééééééééé", nil},
 	}
 	for _, tc := range tests {
-		ids, ends, ok := tok.pieces([]byte(tc.word), nil, nil)
+		ids, ends, ok := tok.pieces([]byte(tc.word), nil, nil, nil)
 		if (tc.want == nil) != !ok {
 			t.Errorf("%q: known = %v, want %v", tc.word, ok, tc.want != nil)
 			continue

@@ -195,7 +195,7 @@ func (tr *Trainer) Train() (*Tokenizer, TrainStats, error) {
 		n := total.counts[i]
 		stats.KeptWords += n
 		var ok bool
-		if ids, ends, ok = t.pieces(word, ids[:0], ends[:0]); !ok {
+		if ids, ends, ok = t.pieces(word, ids[:0], ends[:0], nil); !ok {
 			stats.UnknownWords += n
 			stats.Tokens += n
 			continue

@@ -41,15 +41,19 @@ type ClassSet struct {
 	targets [][]float32
 	labels  int
 	pad     int32
+
+	tok   *tokenize.Tokenizer // for resegment
+	texts []string
+	opts  tokenize.EncodeOptions
 }
 
 // NewClassSet tokenizes every text of l as [CLS] text [SEP], cut to maxLen tokens. The targets are
 // l's soft targets when it has them, else 0 and 1.
 func NewClassSet(tok *tokenize.Tokenizer, l *data.Labelled, maxLen int) *ClassSet {
-	encs := tok.EncodeBatch(l.Texts, tokenize.EncodeOptions{AddSpecialTokens: true, MaxLength: maxLen})
-	s := &ClassSet{seqs: make([][]int32, len(encs)), targets: make([][]float32, len(encs)), labels: len(l.LabelNames), pad: tok.PadID()}
-	for i, e := range encs {
-		s.seqs[i] = e.IDs
+	s := &ClassSet{targets: make([][]float32, l.Len()), labels: len(l.LabelNames), pad: tok.PadID(),
+		tok: tok, texts: l.Texts, opts: tokenize.EncodeOptions{AddSpecialTokens: true, MaxLength: maxLen}}
+	s.resegment(0, 0)
+	for i := range s.targets {
 		row := make([]float32, s.labels)
 		for j, v := range l.Labels[i] {
 			switch {
@@ -62,6 +66,18 @@ func NewClassSet(tok *tokenize.Tokenizer, l *data.Labelled, maxLen int) *ClassSe
 		s.targets[i] = row
 	}
 	return s
+}
+
+// resegment tokenizes every text again with piece dropout p drawn from seed
+// (tokenize.EncodeOptions.PieceDropout); p 0 gives the greedy segmentation.
+func (s *ClassSet) resegment(p float64, seed uint64) {
+	o := s.opts
+	o.PieceDropout, o.DropoutSeed = p, seed
+	encs := s.tok.EncodeBatch(s.texts, o)
+	s.seqs = make([][]int32, len(encs))
+	for i, e := range encs {
+		s.seqs[i] = e.IDs
+	}
 }
 
 // Len is the number of texts.
@@ -100,16 +116,27 @@ func (s *ClassSet) Batches(size int) []ClassBatch {
 // in an order that is a fixed function of (seed, epoch). A batch never spans two epochs, so an
 // epoch's last one may be smaller.
 type ClassStream struct {
-	set   *ClassSet
-	size  int
-	seed  uint64
-	epoch int
-	next  int   // position in order of the next text
-	order []int // this epoch's permutation
+	// PieceDropout, when positive, splits the texts into pieces afresh every epoch, each
+	// vocabulary match passed over with this probability (tokenize.EncodeOptions.PieceDropout),
+	// the draws a fixed function of (seed, epoch). It re-tokenizes the stream's ClassSet, which
+	// then serves this stream only.
+	PieceDropout float64
+
+	set       *ClassSet
+	size      int
+	seed      uint64
+	epoch     int
+	next      int   // position in order of the next text
+	order     []int // this epoch's permutation
+	segmented int   // the epoch the set's pieces were drawn for; -1: greedy
 }
 
-// classStreamSalt separates the epoch orders from other generators seeded with the same seed.
-const classStreamSalt = 0xbb67ae8584caa73b
+// classStreamSalt and pieceDropoutSalt separate the epoch orders and the epoch segmentations from
+// each other and from other generators seeded with the same seed.
+const (
+	classStreamSalt  = 0xbb67ae8584caa73b
+	pieceDropoutSalt = 0x3c6ef372fe94f82b
+)
 
 // NewClassStream returns a stream of batches of batchSize texts from set, which must not be empty.
 func NewClassStream(set *ClassSet, batchSize int, seed uint64) (*ClassStream, error) {
@@ -119,7 +146,7 @@ func NewClassStream(set *ClassSet, batchSize int, seed uint64) (*ClassStream, er
 	if batchSize < 1 {
 		return nil, fmt.Errorf("batch size %d must be positive", batchSize)
 	}
-	s := &ClassStream{set: set, size: batchSize, seed: seed}
+	s := &ClassStream{set: set, size: batchSize, seed: seed, segmented: -1}
 	s.shuffle()
 	return s, nil
 }
@@ -137,6 +164,10 @@ func (s *ClassStream) Next() (ClassBatch, error) {
 		s.epoch++
 		s.next = 0
 		s.shuffle()
+	}
+	if s.PieceDropout > 0 && s.segmented != s.epoch {
+		s.set.resegment(s.PieceDropout, rand.NewPCG(s.seed, pieceDropoutSalt^uint64(s.epoch)).Uint64())
+		s.segmented = s.epoch
 	}
 	hi := min(s.next+s.size, len(s.order))
 	b := s.set.Batch(s.order[s.next:hi])

@@ -10,6 +10,7 @@ import (
 	"github.com/vigil-ml/vigil/data"
 	"github.com/vigil-ml/vigil/model"
 	"github.com/vigil-ml/vigil/tensor"
+	"github.com/vigil-ml/vigil/tokenize"
 )
 
 // testLabelled returns n texts from testLines; label 0 is set when the text holds "threat", label 1
@@ -122,6 +123,77 @@ func TestClassStream(t *testing.T) {
 	}
 	if _, err := NewClassStream(set, 0, 1); err == nil {
 		t.Error("batch size 0: no error")
+	}
+}
+
+func TestClassStreamPieceDropout(t *testing.T) {
+	// testTokenizer's vocabulary and every letter, so that a word can be split in several ways.
+	vocab := []string{tokenize.PadToken, tokenize.UnkToken, tokenize.ClsToken, tokenize.SepToken, tokenize.MaskToken}
+	vocab = append(append(append(vocab, testWords...), testStems...), testEnds...)
+	for c := 'a'; c <= 'z'; c++ {
+		for _, piece := range []string{string(c), "##" + string(c)} {
+			if !slices.Contains(vocab, piece) {
+				vocab = append(vocab, piece)
+			}
+		}
+	}
+	tok, err := tokenize.New(vocab, tokenize.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := testLabelled(40)
+	greedy := NewClassSet(tok, l, 64)
+	newStream := func() *ClassStream {
+		s, err := NewClassStream(NewClassSet(tok, l, 64), 20, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.PieceDropout = 0.3
+		return s
+	}
+	s := newStream()
+	// seqs[e][i] is text i as epoch e splits it.
+	var seqs [2][][]int32
+	for e := range seqs {
+		seqs[e] = make([][]int32, l.Len())
+		for range 2 {
+			b, _ := s.Next()
+			for k, i := range s.order[s.next-b.Size : s.next] {
+				n := 0
+				for _, m := range b.AttentionMask[k*b.Len : (k+1)*b.Len] {
+					n += int(m)
+				}
+				seqs[e][i] = b.IDs[k*b.Len : k*b.Len+n]
+			}
+		}
+	}
+	changed, same := [2]int{}, 0
+	for i := range l.Len() {
+		want := tok.Decode(greedy.seqs[i], true)
+		for e := range seqs {
+			if got := tok.Decode(seqs[e][i], true); got != want {
+				t.Fatalf("epoch %d, text %d: pieces decode to %q, want %q", e, i, got, want)
+			}
+			if !slices.Equal(seqs[e][i], greedy.seqs[i]) {
+				changed[e]++
+			}
+		}
+		if slices.Equal(seqs[0][i], seqs[1][i]) {
+			same++
+		}
+	}
+	if changed[0] < l.Len()/2 || changed[1] < l.Len()/2 || same > l.Len()/4 {
+		t.Errorf("epochs 0 and 1 change the split of %v of %d texts, and split %d alike", changed, l.Len(), same)
+	}
+	// A restored stream draws the same pieces.
+	st, _ := s.State()
+	want, _ := s.Next()
+	r := newStream()
+	if err := r.Restore(st); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.Next(); !slices.Equal(got.IDs, want.IDs) {
+		t.Error("restored stream splits the texts otherwise")
 	}
 }
 

@@ -55,6 +55,8 @@ type finetuneSettings struct {
 	// ("table"; empty, the default, means it too) or each sequence's looked-up embeddings ("sequence").
 	AdversarialScope string `yaml:"adversarial_scope" json:"adversarial_scope,omitempty"`
 	RedrawLayers     int    `yaml:"redraw_layers" json:"redraw_layers,omitempty"`
+	// PieceDropout samples each epoch's segmentation of the training texts (tokenize.EncodeOptions).
+	PieceDropout float64 `yaml:"piece_dropout" json:"piece_dropout,omitempty"`
 }
 
 // headSeed is the seed of the new classifier head: head_seed when set, else seed.
@@ -132,7 +134,11 @@ gradient of the loss, the change that hurts most, as in Miyato et al. 2017; twic
 step; default 0, off), adversarial_scope (what EPSILON measures: table, the default, moves the
 word-embedding table by EPSILON in all; sequence moves the embeddings each text looks up by EPSILON
 apart, as Miyato et al. do), redraw_layers (N: the top N transformer layers of --init start from a fresh
-initialisation drawn from head_seed, as Zhang et al. 2021 found helps with few labels; default 0).`,
+initialisation drawn from head_seed, as Zhang et al. 2021 found helps with few labels; default 0),
+piece_dropout (P: every epoch splits the training texts into pieces afresh, each longest vocabulary
+match of a word passed over with probability P for a shorter one, the BPE-dropout of Provilkov et al.
+2020, so the model learns words from several splits; dev, eval and the exported tokenizer keep the
+usual split; default 0).`,
 		Example: `  train finetune --init runs/adapt --train labelled.csv --labels threat --out runs/threat
   train finetune --init runs/adapt --train train.jsonl --dev dev.jsonl --labels threat,drugs \
       --epochs 5 --lr 3e-5 --pos-weight auto --target-recall 0.9 --out runs/clf
@@ -258,6 +264,7 @@ func (f *finetuneRun) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("finetune: %w", err)
 	}
+	stream.PieceDropout = s.PieceDropout
 	perEpoch := stream.StepsPerEpoch()
 	tcfg := train.Config{
 		MaxSteps: s.MaxSteps, LR: s.LR, Warmup: s.Warmup, Decay: train.Decay(s.Decay), WeightDecay: s.WeightDecay,
@@ -429,6 +436,8 @@ func checkFinetuneSettings(s finetuneSettings, cfg model.Config) error {
 		return fmt.Errorf("finetune: adversarial %g must be a length of 0 (off) or more", s.Adversarial)
 	case s.AdversarialScope != "" && s.AdversarialScope != scopeTable && s.AdversarialScope != scopeSequence:
 		return fmt.Errorf("finetune: adversarial_scope %q must be %s or %s", s.AdversarialScope, scopeTable, scopeSequence)
+	case !(s.PieceDropout >= 0 && s.PieceDropout < 1):
+		return fmt.Errorf("finetune: piece_dropout %g must lie in [0, 1)", s.PieceDropout)
 	}
 	if _, err := parsePosWeight(s.PosWeight, len(cfg.ID2Label)); err != nil {
 		return err

@@ -386,6 +386,8 @@ func TestFinetuneTrainingSettings(t *testing.T) {
 			off: "table", on: "sequence", bad: "word", refused: `adversarial_scope "word" must be table or sequence`},
 		{key: "redraw_layers", param: "bert.encoder.layer.1.output.dense.weight", epochs: "1", off: "0", on: "1", bad: "9",
 			said: "top 1 of 2 encoder layers drawn afresh", refused: "redraw_layers: model: cannot redraw the top 9"},
+		{key: "piece_dropout", param: "classifier.weight", epochs: "1", off: "0", on: "0.3", bad: "1",
+			refused: "piece_dropout 1 must lie in [0, 1)"},
 	} {
 		trained := func(name string, extra ...string) []float32 {
 			out := filepath.Join(dir, tc.key+"-"+name)

@@ -1,0 +1,52 @@
+package tokenize
+
+import (
+	"math"
+	"unicode/utf8"
+)
+
+// pairSalt separates the draws of a pair's second text from those of its first.
+const pairSalt = 0x9e3779b97f4a7c15
+
+// pieceDrop decides which greedy matches a sampled segmentation passes over. The decision for a
+// match is a hash of the seed, the text, and the match's place in it, so that encoding is
+// reproducible and safe for concurrent use, and every text and every word draws afresh.
+type pieceDrop struct {
+	threshold uint64 // a match whose hash falls below it is passed over; 0: none is
+	key       uint64 // the seed mixed with the text
+	at        uint64 // byte offset of the current word in the text
+}
+
+// newPieceDrop returns the draws for text at dropout probability p; the zero pieceDrop when p is 0.
+func newPieceDrop(p float64, seed uint64, text string) pieceDrop {
+	if !(p > 0) {
+		return pieceDrop{}
+	}
+	threshold := uint64(math.MaxUint64)
+	if p < 1 {
+		threshold = uint64(p * 0x1p64)
+	}
+	h := uint64(14695981039346656037) // FNV-1a
+	for i := range len(text) {
+		h = (h ^ uint64(text[i])) * 1099511628211
+	}
+	return pieceDrop{threshold: threshold, key: mix64(seed ^ mix64(h))}
+}
+
+// skip reports whether the match word[start:end] is passed over. A single character is always
+// kept, as in BPE-dropout, which never splits below characters.
+func (d *pieceDrop) skip(word []byte, start, end int) bool {
+	if _, size := utf8.DecodeRune(word[start:end]); size == end-start {
+		return false
+	}
+	return mix64(d.key^(d.at+uint64(start))*0xbf58476d1ce4e5b9^uint64(end)*0x94d049bb133111eb) < d.threshold
+}
+
+// mix64 is SplitMix64's finaliser: a bijection of 64-bit values whose output bits each depend on
+// every input bit.
+func mix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
