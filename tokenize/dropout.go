@@ -1,7 +1,10 @@
 package tokenize
 
 import (
+	"cmp"
 	"math"
+	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -49,4 +52,66 @@ func mix64(x uint64) uint64 {
 	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
 	x = (x ^ x>>27) * 0x94d049bb133111eb
 	return x ^ x>>31
+}
+
+// SampleSplit appends to dst the ids of a token sequence with each of its
+// words split afresh under piece dropout p (EncodeOptions.PieceDropout): a
+// word is a word-initial piece and the continuation pieces after it, and its
+// text is re-split with longest matches passed over. Special and added
+// tokens and the unknown token stay as they are, so p 0 returns ids
+// unchanged. It serves streams that hold token ids, not texts, such as
+// packed pretraining sequences; seed fixes the draws as DropoutSeed does.
+func (t *Tokenizer) SampleSplit(dst, ids []int32, p float64, seed uint64) []int32 {
+	if !(p > 0) {
+		return append(dst, ids...)
+	}
+	drop := pieceDrop{threshold: newPieceDrop(p, 0, "").threshold, key: mix64(seed)}
+	var word []byte
+	var pieceIDs, ends []int32
+	for i := 0; i < len(ids); {
+		j := i + 1
+		if t.standalone(ids[i]) || t.continues(ids[i]) {
+			// A continuation piece here lost its word's start, e.g. to a sequence boundary.
+			dst = append(dst, ids[i])
+			drop.at++
+			i = j
+			continue
+		}
+		for j < len(ids) && t.continues(ids[j]) {
+			j++
+		}
+		word = append(word[:0], t.vocab[ids[i]]...)
+		for _, id := range ids[i+1 : j] {
+			word = append(word, t.vocab[id][len(t.prefix):]...)
+		}
+		var ok bool
+		pieceIDs, ends, ok = t.pieces(word, pieceIDs[:0], ends[:0], &drop)
+		if ok {
+			dst = append(dst, pieceIDs...)
+		} else {
+			dst = append(dst, ids[i:j]...)
+		}
+		drop.at += uint64(len(word)) + 1
+		i = j
+	}
+	return dst
+}
+
+// continues reports whether id is a continuation piece.
+func (t *Tokenizer) continues(id int32) bool {
+	if id < 0 || int(id) >= len(t.vocab) {
+		return false
+	}
+	rest, ok := strings.CutPrefix(t.vocab[id], t.prefix)
+	return ok && rest != ""
+}
+
+// standalone reports whether id is never part of a word: an added token, the
+// unknown token, or an id outside the vocabulary.
+func (t *Tokenizer) standalone(id int32) bool {
+	if id < 0 || int(id) >= len(t.vocab) || id == t.Special.Unk {
+		return true
+	}
+	_, added := slices.BinarySearchFunc(t.added, id, func(a addedToken, id int32) int { return cmp.Compare(a.id, id) })
+	return added
 }

@@ -75,3 +75,61 @@ func TestPieceDropoutKeepsGreedyWhenStuck(t *testing.T) {
 		}
 	}
 }
+
+func TestSampleSplit(t *testing.T) {
+	tok := newTestTokenizer(t, DefaultOptions())
+	const text = "The quick brown fox jumped, unaffable: hello world, café Istanbul ☃"
+	greedy := tok.Encode(text, EncodeOptions{AddSpecialTokens: true})
+	if !slices.Contains(greedy.IDs, tok.UnkID()) {
+		t.Fatalf("%q holds no unknown token to keep", tokens(greedy))
+	}
+	if got := tok.SampleSplit(nil, greedy.IDs, 0, 7); !slices.Equal(got, greedy.IDs) {
+		t.Fatalf("p 0 gives %v, want %v", got, greedy.IDs)
+	}
+	const p, seeds = 0.5, 400
+	kept, changed := 0, 0
+	for seed := range uint64(seeds) {
+		got := tok.SampleSplit(nil, greedy.IDs, p, seed)
+		if a, b := tok.Decode(got, false), tok.Decode(greedy.IDs, false); a != b {
+			t.Fatalf("seed %d: %v decodes to %q, the greedy split to %q", seed, got, a, b)
+		}
+		if again := tok.SampleSplit([]int32{}, greedy.IDs, p, seed); !slices.Equal(again, got) {
+			t.Fatalf("seed %d: %v, then %v", seed, got, again)
+		}
+		if got[0] != tok.ClsID() || got[len(got)-1] != tok.SepID() {
+			t.Fatalf("seed %d: %v lost its [CLS] or [SEP]", seed, got)
+		}
+		if got[1] == greedy.IDs[1] {
+			kept++
+		}
+		if !slices.Equal(got, greedy.IDs) {
+			changed++
+		}
+	}
+	if share := float64(kept) / seeds; share < 1-p-0.1 || share > 1-p+0.1 {
+		t.Errorf("\"the\" kept whole under %d of %d seeds, want about %g", kept, seeds, 1-p)
+	}
+	if changed < seeds*9/10 {
+		t.Errorf("only %d of %d seeds change the split", changed, seeds)
+	}
+}
+
+func TestSampleSplitKeepsOrphanPieces(t *testing.T) {
+	tok := newTestTokenizer(t, DefaultOptions())
+	// A packed sequence can begin inside a word: its leading continuation pieces have no start to
+	// re-split with, and stay.
+	e := tok.Encode("unaffable jumping", EncodeOptions{})
+	if got := tokens(e); got != "un ##aff ##able jump ##ing" {
+		t.Fatalf("test text encodes to %q", got)
+	}
+	orphan := e.IDs[1:]
+	for seed := range uint64(50) {
+		got := tok.SampleSplit(nil, orphan, 0.999, seed)
+		if !slices.Equal(got[:2], orphan[:2]) {
+			t.Fatalf("seed %d: %v, want it to start %v", seed, got, orphan[:2])
+		}
+		if a, b := tok.Decode(got, false), tok.Decode(orphan, false); a != b {
+			t.Fatalf("seed %d: %q, want %q", seed, a, b)
+		}
+	}
+}

@@ -63,3 +63,28 @@ func ExampleTrainer() {
 	// 33 10 8 0
 	// [newest low ##s]
 }
+
+// SampleSplit re-splits the words of a token sequence, as pretraining does to packed sequences under
+// piece dropout; every draw decodes to the same text.
+func ExampleTokenizer_SampleSplit() {
+	vocab := []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "threat", "threats", "thr", "##eat", "##s",
+		"t", "##h", "##r", "##e", "##a", "##t"}
+	tok, err := tokenize.New(vocab, tokenize.DefaultOptions())
+	if err != nil {
+		log.Fatal(err)
+	}
+	ids := tok.Encode("threats", tokenize.EncodeOptions{AddSpecialTokens: true}).IDs
+	for seed := range uint64(4) {
+		split := tok.SampleSplit(nil, ids, 0.5, seed)
+		var pieces []string
+		for _, id := range split {
+			pieces = append(pieces, vocab[id])
+		}
+		fmt.Println(pieces, tok.Decode(split, true))
+	}
+	// Output:
+	// [[CLS] threats [SEP]] threats
+	// [[CLS] threats [SEP]] threats
+	// [[CLS] t ##h ##r ##eat ##s [SEP]] threats
+	// [[CLS] threat ##s [SEP]] threats
+}

@@ -10,7 +10,6 @@ import (
 	"github.com/vigil-ml/vigil/data"
 	"github.com/vigil-ml/vigil/model"
 	"github.com/vigil-ml/vigil/tensor"
-	"github.com/vigil-ml/vigil/tokenize"
 )
 
 // testLabelled returns n texts from testLines; label 0 is set when the text holds "threat", label 1
@@ -127,20 +126,7 @@ func TestClassStream(t *testing.T) {
 }
 
 func TestClassStreamPieceDropout(t *testing.T) {
-	// testTokenizer's vocabulary and every letter, so that a word can be split in several ways.
-	vocab := []string{tokenize.PadToken, tokenize.UnkToken, tokenize.ClsToken, tokenize.SepToken, tokenize.MaskToken}
-	vocab = append(append(append(vocab, testWords...), testStems...), testEnds...)
-	for c := 'a'; c <= 'z'; c++ {
-		for _, piece := range []string{string(c), "##" + string(c)} {
-			if !slices.Contains(vocab, piece) {
-				vocab = append(vocab, piece)
-			}
-		}
-	}
-	tok, err := tokenize.New(vocab, tokenize.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := letterTokenizer(t)
 	l := testLabelled(40)
 	greedy := NewClassSet(tok, l, 64)
 	newStream := func() *ClassStream {

@@ -52,6 +52,12 @@ type CorpusConfig struct {
 	// ShuffleBlock is the number of training sequences shuffled together; memory holds one block.
 	// 1 keeps corpus order.
 	ShuffleBlock int
+	// PieceDropout, when positive, splits the words of every training sequence afresh each epoch,
+	// each longest vocabulary match passed over with this probability
+	// (tokenize.Tokenizer.SampleSplit), so that the embeddings of a word's shorter pieces learn from
+	// the word's contexts too. A sequence the longer split takes past SeqLen is cut there. The
+	// held-out sequences keep the greedy split. It must lie in [0, 1).
+	PieceDropout float64
 }
 
 // Corpus is a Stream of MLM batches read from text files, for pretraining and domain adaptation.
@@ -102,8 +108,12 @@ var ErrNoSequences = errors.New("corpus yields no sequences")
 // measures the same predictions.
 const evalEpoch = -1
 
-// shuffleSalt keeps block orders independent of the masks drawn from the same seed.
-const shuffleSalt = 0x3c6ef372fe94f82b
+// shuffleSalt and splitSalt keep block orders and sampled splits independent of the masks drawn
+// from the same seed.
+const (
+	shuffleSalt = 0x3c6ef372fe94f82b
+	splitSalt   = 0xa54ff53a5f1d36f1
+)
 
 // NewCorpus opens the files and reads the held-out sequences, which lie in the first
 // HoldoutEvery×EvalSequences sequences. It fails with ErrNoSequences when the corpus yields none.
@@ -120,6 +130,9 @@ func NewCorpus(tok *tokenize.Tokenizer, cfg CorpusConfig) (*Corpus, error) {
 	}
 	if cfg.ShuffleBlock < 1 {
 		return nil, fmt.Errorf("shuffle block %d must be positive", cfg.ShuffleBlock)
+	}
+	if !(cfg.PieceDropout >= 0 && cfg.PieceDropout < 1) {
+		return nil, fmt.Errorf("piece dropout %g must lie in [0, 1)", cfg.PieceDropout)
 	}
 	masker, err := NewMasker(tok, cfg.Mask, cfg.Seed)
 	if err != nil {
@@ -368,8 +381,18 @@ func (c *Corpus) ContextFreeLoss(st CorpusStats) (loss float64, ok bool) {
 // Close releases the open file.
 func (c *Corpus) Close() error { return c.rd.close() }
 
-// collate pads and masks sequences into a batch.
+// collate pads and masks sequences into a batch, splitting training sequences afresh under
+// PieceDropout.
 func (c *Corpus) collate(seqs []sequence, epoch int) MLMBatch {
+	if c.cfg.PieceDropout > 0 && epoch != evalEpoch {
+		split := make([]sequence, len(seqs))
+		for i, s := range seqs {
+			ids := c.tok.SampleSplit(make([]int32, 0, c.cfg.SeqLen), s.ids, c.cfg.PieceDropout,
+				mix(c.cfg.Seed^splitSalt, uint64(epoch), uint64(s.index)))
+			split[i] = sequence{ids: ids[:min(len(ids), c.cfg.SeqLen)], index: s.index}
+		}
+		seqs = split
+	}
 	n, l := len(seqs), 0
 	for _, s := range seqs {
 		l = max(l, len(s.ids))

@@ -84,9 +84,18 @@ func TestPacking(t *testing.T) {
 	}
 }
 
-// original undoes masking: labels hold the original ids of the corrupted positions.
+// original undoes masking, one string per sequence.
 func original(b MLMBatch) []string {
 	var seqs []string
+	for _, s := range originalIDs(b) {
+		seqs = append(seqs, fmt.Sprint(s))
+	}
+	return seqs
+}
+
+// originalIDs undoes masking: labels hold the original ids of the corrupted positions.
+func originalIDs(b MLMBatch) [][]int32 {
+	var seqs [][]int32
 	for i := range b.Size {
 		var s []int32
 		for j := range b.Len {
@@ -100,7 +109,7 @@ func original(b MLMBatch) []string {
 				s = append(s, b.IDs[k])
 			}
 		}
-		seqs = append(seqs, fmt.Sprint(s))
+		seqs = append(seqs, s)
 	}
 	return seqs
 }
@@ -292,7 +301,7 @@ func TestCorpusContextFreeLoss(t *testing.T) {
 }
 
 func TestCorpusRestore(t *testing.T) {
-	tok := testTokenizer(t)
+	tok := letterTokenizer(t)
 	dir := t.TempDir()
 	// Two files, one gzip-compressed, and lines long enough to be split across sequences.
 	lines := testLines(90)
@@ -306,11 +315,15 @@ func TestCorpusRestore(t *testing.T) {
 	if err := writeGzip(gz, lines[50:]); err != nil {
 		t.Fatal(err)
 	}
-	for _, lineByLine := range []bool{false, true} {
+	for _, tc := range []struct {
+		lineByLine bool
+		drop       float64
+	}{{false, 0}, {true, 0}, {false, 0.3}} {
 		cfg := testCorpusConfig(a)
 		cfg.Files = []string{a, gz}
-		cfg.LineByLine = lineByLine
-		cfg.Mask.WholeWord = lineByLine
+		cfg.LineByLine = tc.lineByLine
+		cfg.Mask.WholeWord = tc.lineByLine
+		cfg.PieceDropout = tc.drop
 		ref, err := NewCorpus(tok, cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -343,11 +356,68 @@ func TestCorpusRestore(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !reflect.DeepEqual(b, batches[j]) {
-					t.Fatalf("line by line %v: restored at batch %d (%s), batch %d differs", lineByLine, i, states[i], j)
+					t.Fatalf("%+v: restored at batch %d (%s), batch %d differs", tc, i, states[i], j)
 				}
 			}
 			c.Close()
 		}
+	}
+}
+
+func TestCorpusPieceDropout(t *testing.T) {
+	tok := letterTokenizer(t)
+	cfg := testCorpusConfig(writeCorpus(t, t.TempDir(), "c.txt", testLines(120)))
+	greedy, st := scannedCorpus(t, tok, cfg)
+	cfg.PieceDropout = 0.3
+	c, _ := scannedCorpus(t, tok, cfg)
+	if !reflect.DeepEqual(c.Eval(), greedy.Eval()) {
+		t.Error("the held-out batches differ from the greedy split's")
+	}
+	// split[e][i] is the i-th training sequence of epoch e; both corpora take them in one order.
+	perEpoch := int((st.Train + 2) / 3)
+	var split [2][]string
+	changed, cut := 0, 0
+	for e := range split {
+		for range perEpoch {
+			b, err := c.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := greedy.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Len > cfg.SeqLen {
+				t.Fatalf("epoch %d: sequences of %d tokens, longer than seq_len %d", e, b.Len, cfg.SeqLen)
+			}
+			got, want := originalIDs(b), originalIDs(g)
+			for k := range got {
+				text, full := tok.Decode(got[k], false), tok.Decode(want[k], false)
+				if !strings.HasPrefix(full, text) || (text != full && len(got[k]) < cfg.SeqLen) {
+					t.Fatalf("epoch %d: sequence %q, the greedy one %q", e, text, full)
+				}
+				if text != full {
+					cut++
+				}
+				if !slices.Equal(got[k], want[k]) {
+					changed++
+				}
+			}
+			split[e] = append(split[e], original(b)...)
+		}
+	}
+	// Packed sequences fill seq_len, so most sampled splits, being longer, are cut.
+	if n := 2 * int(st.Train); changed < n/2 || cut < n/4 {
+		t.Errorf("of %d training sequences %d are split anew and %d cut at seq_len", n, changed, cut)
+	}
+	same := 0
+	for i := range split[0] {
+		if split[0][i] == split[1][i] {
+			same++
+		}
+	}
+	if same > len(split[0])/4 {
+		t.Errorf("%d of %d sequences are split alike in both epochs", same, len(split[0]))
 	}
 }
 
@@ -368,6 +438,7 @@ func TestCorpusErrors(t *testing.T) {
 		"batch":         func(c *CorpusConfig) { c.BatchSize = 0 },
 		"holdout":       func(c *CorpusConfig) { c.HoldoutEvery = 1 },
 		"shuffle block": func(c *CorpusConfig) { c.ShuffleBlock = 0 },
+		"piece dropout": func(c *CorpusConfig) { c.PieceDropout = 1 },
 	} {
 		cfg := testCorpusConfig(good)
 		mod(&cfg)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,8 +28,31 @@ var tokenizeNoSpecial = tokenize.EncodeOptions{}
 
 func testTokenizer(tb testing.TB) *tokenize.Tokenizer {
 	tb.Helper()
+	return newTestTokenizer(tb, testVocab())
+}
+
+// letterTokenizer is testTokenizer with every letter and its "##" form added, so that a word can be
+// split in several ways.
+func letterTokenizer(tb testing.TB) *tokenize.Tokenizer {
+	tb.Helper()
+	vocab := testVocab()
+	for c := 'a'; c <= 'z'; c++ {
+		for _, piece := range []string{string(c), "##" + string(c)} {
+			if !slices.Contains(vocab, piece) {
+				vocab = append(vocab, piece)
+			}
+		}
+	}
+	return newTestTokenizer(tb, vocab)
+}
+
+func testVocab() []string {
 	vocab := []string{tokenize.PadToken, tokenize.UnkToken, tokenize.ClsToken, tokenize.SepToken, tokenize.MaskToken}
-	vocab = append(append(append(vocab, testWords...), testStems...), testEnds...)
+	return append(append(append(vocab, testWords...), testStems...), testEnds...)
+}
+
+func newTestTokenizer(tb testing.TB, vocab []string) *tokenize.Tokenizer {
+	tb.Helper()
 	tok, err := tokenize.New(vocab, tokenize.DefaultOptions())
 	if err != nil {
 		tb.Fatal(err)

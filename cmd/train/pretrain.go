@@ -46,6 +46,7 @@ type pretrainSettings struct {
 	HoldoutEvery      int      `yaml:"holdout_every" json:"holdout_every"`
 	EvalSequences     int      `yaml:"eval_sequences" json:"eval_sequences"`
 	ShuffleBlock      int      `yaml:"shuffle_block" json:"shuffle_block"`
+	PieceDropout      float64  `yaml:"piece_dropout" json:"piece_dropout,omitempty"`             // train.CorpusConfig.PieceDropout
 	Dropout           *float64 `yaml:"dropout" json:"dropout,omitempty"`                         // nil: the model's
 	PositionInit      string   `yaml:"position_init" json:"position_init,omitempty"`             // "" is positionNormal
 	TieWordEmbeddings *bool    `yaml:"tie_word_embeddings" json:"tie_word_embeddings,omitempty"` // nil: the model's
@@ -141,7 +142,11 @@ and attention dropout, recorded in config.json; default: the model's), position_
 sinusoidal: a new model's position embeddings start as sine waves, which shortens the phase in which
 masked-LM loss stalls at word frequencies; not with --init), tie_word_embeddings (false gives a new
 model's masked-LM decoder a weight of its own instead of the word embeddings, recorded in config.json;
-not with --init), objective (mlm or electra), generator_size and rtd_weight (electra only).`,
+not with --init), objective (mlm or electra), generator_size and rtd_weight (electra only),
+piece_dropout (P in [0, 1), default 0: every epoch splits the words of the training sequences afresh,
+each longest vocabulary match passed over with probability P, as finetune's piece_dropout does, so that
+a word's shorter pieces learn from its contexts too; a sequence the longer split takes past --seq-len is
+cut there, and the held-out sequences keep the greedy split).`,
 		Example: `  train pretrain --model tiny --tokenizer runs/tok --data news.txt --out runs/pre --max-steps 2000
   train pretrain --init runs/pre --data chats.jsonl --out runs/adapt --epochs 3 --lr 1e-4
   train pretrain --model small --tokenizer runs/tok --out runs/untrained --epochs 0
@@ -243,6 +248,7 @@ func (p *pretrainRun) run(ctx context.Context) error {
 		SeqLen: s.SeqLen, LineByLine: s.LineByLine, BatchSize: s.BatchSize,
 		Mask: train.MaskConfig{Prob: s.MaskProb, WholeWord: s.WholeWord}, Seed: s.Seed,
 		HoldoutEvery: s.HoldoutEvery, EvalSequences: s.EvalSequences, ShuffleBlock: s.ShuffleBlock,
+		PieceDropout: s.PieceDropout,
 	})
 	if err != nil {
 		return fmt.Errorf("pretrain: %w", err)

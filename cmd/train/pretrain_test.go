@@ -122,16 +122,19 @@ func TestPretrainCommand(t *testing.T) {
 
 // TestPretrainInterruptResume stops a run with SIGINT and resumes it: the weights must equal, byte for
 // byte, those of a run that was never interrupted.
+// With piece_dropout the resumed run must also split each sequence as the uninterrupted one did.
 func TestPretrainInterruptResume(t *testing.T) {
-	for _, objective := range []string{"mlm", "electra"} {
-		t.Run(objective, func(t *testing.T) { testInterruptResume(t, objective) })
+	for _, tc := range []struct{ objective, pieceDropout string }{{"mlm", "0"}, {"electra", "0"}, {"mlm", "0.2"}} {
+		t.Run(tc.objective+"/piece_dropout="+tc.pieceDropout, func(t *testing.T) {
+			testInterruptResume(t, "objective="+tc.objective, "piece_dropout="+tc.pieceDropout)
+		})
 	}
 }
 
-func testInterruptResume(t *testing.T, objective string) {
+func testInterruptResume(t *testing.T, objective, pieceDropout string) {
 	dir, corpus, tok := pretrainFixture(t)
 	args := func(out string) []string {
-		return append(pretrainArgs(tok, corpus, out, "40"), "--set", "objective="+objective)
+		return append(pretrainArgs(tok, corpus, out, "40"), "--set", objective, "--set", pieceDropout)
 	}
 	ref := filepath.Join(dir, "ref")
 	if _, stderr, code := run(t, args(ref)...); code != 0 {
@@ -149,7 +152,7 @@ func testInterruptResume(t *testing.T, objective string) {
 		t.Fatalf("resume: exit %d: %s", code, stderr)
 	}
 	files := []string{"model.safetensors", "config.json"}
-	if objective == "electra" {
+	if objective == "objective=electra" {
 		files = append(files, filepath.Join(model.GeneratorDir, "model.safetensors"))
 	}
 	for _, name := range files {
@@ -341,6 +344,7 @@ func TestPretrainBadInput(t *testing.T) {
 		{"unknown objective", with("--set", "objective=clm"), "unknown objective"},
 		{"generator size", with("--set", "objective=electra", "--set", "generator_size=0"), "generator_size"},
 		{"rtd weight", with("--set", "objective=electra", "--set", "rtd_weight=-1"), "rtd_weight"},
+		{"piece dropout", with("--set", "piece_dropout=1"), "piece dropout 1 must lie in [0, 1)"},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
