@@ -65,9 +65,10 @@ func (t *Tokenizer) SampleSplit(dst, ids []int32, p float64, seed uint64) []int3
 	if !(p > 0) {
 		return append(dst, ids...)
 	}
+	sc := t.getScratch()
+	defer t.pool.Put(sc)
 	drop := pieceDrop{threshold: newPieceDrop(p, 0, "").threshold, key: mix64(seed)}
-	var word []byte
-	var pieceIDs, ends []int32
+	word := sc.word
 	for i := 0; i < len(ids); {
 		j := i + 1
 		if t.standalone(ids[i]) || t.continues(ids[i]) {
@@ -85,15 +86,16 @@ func (t *Tokenizer) SampleSplit(dst, ids []int32, p float64, seed uint64) []int3
 			word = append(word, t.vocab[id][len(t.prefix):]...)
 		}
 		var ok bool
-		pieceIDs, ends, ok = t.pieces(word, pieceIDs[:0], ends[:0], &drop)
+		sc.ids, sc.ends, ok = t.pieces(word, sc.ids[:0], sc.ends[:0], &drop)
 		if ok {
-			dst = append(dst, pieceIDs...)
+			dst = append(dst, sc.ids...)
 		} else {
 			dst = append(dst, ids[i:j]...)
 		}
 		drop.at += uint64(len(word)) + 1
 		i = j
 	}
+	sc.word = word
 	return dst
 }
 

@@ -62,6 +62,7 @@ type scratch struct {
 	ends []int32
 	next []int
 	drop pieceDrop
+	word []byte // SampleSplit's word text
 }
 
 func (t *Tokenizer) getScratch() *scratch {
