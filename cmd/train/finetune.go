@@ -57,6 +57,9 @@ type finetuneSettings struct {
 	RedrawLayers     int    `yaml:"redraw_layers" json:"redraw_layers,omitempty"`
 	// PieceDropout samples each epoch's segmentation of the training texts (tokenize.EncodeOptions).
 	PieceDropout float64 `yaml:"piece_dropout" json:"piece_dropout,omitempty"`
+	// PatienceAfter is the step up to which evaluations do not count toward Patience
+	// (train.Trainer.PatienceAfter), so a run slow to leave its start is not stopped there.
+	PatienceAfter int `yaml:"patience_after" json:"patience_after,omitempty"`
 }
 
 // headSeed is the seed of the new classifier head: head_seed when set, else seed.
@@ -138,7 +141,9 @@ initialisation drawn from head_seed, as Zhang et al. 2021 found helps with few l
 piece_dropout (P: every epoch splits the training texts into pieces afresh, each longest vocabulary
 match of a word passed over with probability P for a shorter one, the BPE-dropout of Provilkov et al.
 2020, so the model learns words from several splits; dev, eval and the exported tokenizer keep the
-usual split; default 0).`,
+usual split; default 0), patience_after (N: evaluations up to step N do not count toward --patience,
+so that a run still on the plateau of its first epochs, which some seeds leave later than others, is
+not stopped there; a better dev score still counts as the best; default 0).`,
 		Example: `  train finetune --init runs/adapt --train labelled.csv --labels threat --out runs/threat
   train finetune --init runs/adapt --train train.jsonl --dev dev.jsonl --labels threat,drugs \
       --epochs 5 --lr 3e-5 --pos-weight auto --target-recall 0.9 --out runs/clf
@@ -292,7 +297,7 @@ func (f *finetuneRun) run(ctx context.Context) error {
 		Model: clf, Train: stream, Dir: s.Out, Save: m.Save, Load: clf.Load, Config: tcfg, Resume: f.resume,
 		Progress:      f.errOut,
 		Select:        train.SelectByPRAUC(m, devSet, s.BatchSize, names),
-		PatienceAfter: s.FreezeSteps,
+		PatienceAfter: max(s.FreezeSteps, s.PatienceAfter),
 		EvalAt:        func(step int) bool { return step%perEpoch == 0 },
 		LRScale: func(step int) []float64 {
 			if step < s.FreezeSteps {
@@ -430,6 +435,8 @@ func checkFinetuneSettings(s finetuneSettings, cfg model.Config) error {
 		return fmt.Errorf("finetune: layer_decay %g must lie in (0, 1]", s.LayerDecay)
 	case s.FreezeSteps < 0:
 		return fmt.Errorf("finetune: freeze_steps %d must not be negative", s.FreezeSteps)
+	case s.PatienceAfter < 0:
+		return fmt.Errorf("finetune: patience_after %d must not be negative", s.PatienceAfter)
 	case s.TargetRecall < 0 || s.TargetRecall > 1:
 		return fmt.Errorf("finetune: target_recall %g must lie in (0, 1], or 0 for the best F1", s.TargetRecall)
 	case !(s.Adversarial >= 0) || math.IsInf(s.Adversarial, 0):

@@ -413,3 +413,27 @@ func TestFinetuneTrainingSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetunePatienceAfter checks that evaluations up to patience_after do not stop a run that
+// --patience 1 stops, and that a negative value is refused.
+func TestFinetunePatienceAfter(t *testing.T) {
+	dir, base, labelled, _ := finetuneFixture(t)
+	args := func(name string, extra ...string) []string {
+		a := append(finetuneArgs(base, labelled, filepath.Join(dir, name), "30"), "--eval-every", "1", "--patience", "1")
+		return append(a, extra...)
+	}
+	stdout, stderr, code := run(t, args("stopped")...)
+	if code != 0 || !strings.Contains(stdout, "stopped early") {
+		t.Fatalf("--patience 1 with an evaluation every step: exit %d, no early stop: %s%s", code, stdout, stderr)
+	}
+	stdout, stderr, code = run(t, args("patient", "--set", "patience_after=30")...)
+	if code != 0 || strings.Contains(stdout, "stopped early") {
+		t.Fatalf("patience_after=30: exit %d: %s%s", code, stdout, stderr)
+	}
+	if ms := readMetrics[finetuneMetrics](t, filepath.Join(dir, "patient")); len(ms) == 0 || ms[len(ms)-1].Step != 30 {
+		t.Errorf("patience_after=30 ran to step %v, want 30", ms)
+	}
+	if _, stderr, code := run(t, args("bad", "--set", "patience_after=-1")...); code == 0 || !strings.Contains(stderr, "patience_after -1") {
+		t.Errorf("patience_after=-1: exit %d, stderr %q", code, stderr)
+	}
+}
