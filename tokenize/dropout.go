@@ -25,15 +25,19 @@ func newPieceDrop(p float64, seed uint64, text string) pieceDrop {
 	if !(p > 0) {
 		return pieceDrop{}
 	}
-	threshold := uint64(math.MaxUint64)
-	if p < 1 {
-		threshold = uint64(p * 0x1p64)
-	}
 	h := uint64(14695981039346656037) // FNV-1a
 	for i := range len(text) {
 		h = (h ^ uint64(text[i])) * 1099511628211
 	}
-	return pieceDrop{threshold: threshold, key: mix64(seed ^ mix64(h))}
+	return pieceDrop{threshold: dropThreshold(p), key: mix64(seed ^ mix64(h))}
+}
+
+// dropThreshold is the hash value below which a match is passed over with probability p > 0.
+func dropThreshold(p float64) uint64 {
+	if p >= 1 {
+		return math.MaxUint64
+	}
+	return uint64(p * 0x1p64)
 }
 
 // skip reports whether the match word[start:end] is passed over. A single character is always
@@ -67,7 +71,7 @@ func (t *Tokenizer) SampleSplit(dst, ids []int32, p float64, seed uint64) []int3
 	}
 	sc := t.getScratch()
 	defer t.pool.Put(sc)
-	drop := pieceDrop{threshold: newPieceDrop(p, 0, "").threshold, key: mix64(seed)}
+	drop := pieceDrop{threshold: dropThreshold(p), key: mix64(seed)}
 	word := sc.word
 	for i := 0; i < len(ids); {
 		j := i + 1
